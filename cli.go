@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"morlite/domain"
+	"morlite/fixtures"
+	"morlite/server"
+	"morlite/store"
+)
+
+// usageError is a refusal: a bad command line, a bad fixture file, or a
+// database that may not be overwritten. It exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func refuse(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// run is the whole program: main only adds signals and exit codes, so that
+// tests can run it in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, stdout, stderr)
+	case "load":
+		return runLoad(ctx, args, stderr)
+	case "export":
+		return runExport(ctx, args, stdout, stderr)
+	case "hash":
+		return runHash(args, stdout, stderr)
+	}
+	return refuse("unknown command %q (want serve, load, export or hash)", cmd)
+}
+
+// dbFlags are the flags serve and load share; each reads its MORLITE_
+// variable, and a flag wins over its variable.
+type dbFlags struct {
+	db, fixtures string
+	reset        bool
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("morlite "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet, withFixtures bool) {
+	fs.StringVar(&f.db, "db", envOr("MORLITE_DB", "morlite.db"), "SQLite database file (MORLITE_DB)")
+	if withFixtures {
+		fs.StringVar(&f.fixtures, "fixtures", os.Getenv("MORLITE_FIXTURES"), "fixture file to load into a new database (MORLITE_FIXTURES)")
+		fs.BoolVar(&f.reset, "reset", false, "empty the database first, then load the fixtures (or the demo)")
+	}
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return refuse("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return refuse("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// readWorld parses the fixture file at path, or the embedded demo when path
+// is empty. A bad file is a refusal naming its line.
+func readWorld(path string) (*domain.World, error) {
+	name, data := fixtures.DemoName, fixtures.Demo
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, refuse("reading fixtures: %v", err)
+		}
+		name = path
+	}
+	w, err := fixtures.Parse(name, data, time.Now())
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return w, nil
+}
+
+// prepare opens the database and loads fixtures as serve and load do: a new
+// database gets the file (or the demo); an existing one keeps its data
+// unless reset is asked for. It reports whether the demo was loaded.
+func prepare(ctx context.Context, f dbFlags, demoWhenEmpty bool) (*store.Store, bool, error) {
+	st, err := store.Open(ctx, f.db)
+	if err != nil {
+		return nil, false, err
+	}
+	empty, err := st.IsEmpty(ctx)
+	if err != nil {
+		st.Close()
+		return nil, false, err
+	}
+	if !empty && f.fixtures != "" && !f.reset {
+		st.Close()
+		return nil, false, refuse("%s is not empty; add --reset to replace its contents with %s", f.db, f.fixtures)
+	}
+	if !empty && !f.reset {
+		return st, false, nil
+	}
+	if f.fixtures == "" && !demoWhenEmpty {
+		st.Close()
+		return nil, false, refuse("--fixtures is required")
+	}
+	w, err := readWorld(f.fixtures)
+	if err == nil {
+		err = st.Load(ctx, w, f.reset)
+	}
+	if err != nil {
+		st.Close()
+		return nil, false, err
+	}
+	return st, f.fixtures == "", nil
+}
+
+// runServe is `morlite serve`: open, load if new, serve until ctx ends.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("serve", stderr)
+	addr := fs.String("addr", envOr("MORLITE_ADDR", "127.0.0.1:8080"), "listen address (MORLITE_ADDR)")
+	f.register(fs, true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	st, demo, err := prepare(ctx, f, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := warnPublicSecrets(ctx, st, log, demo); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := server.New(st, log).HTTPServer(*addr)
+	fmt.Fprintf(stdout, "morlite listening on http://%s\n", ln.Addr())
+	return serveUntilDone(ctx, srv, ln, log)
+}
+
+// warnPublicSecrets logs when the server runs the demo or accepts the
+// legacy hash form.
+func warnPublicSecrets(ctx context.Context, st *store.Store, log *slog.Logger, demo bool) error {
+	if demo {
+		log.Warn("serving the demo fixtures: their passwords and API secret are public; do not expose this server")
+	}
+	s, err := st.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	if s.HashMode == domain.HashCompatible {
+		log.Warn("hash_mode is compatible: the legacy hash form is accepted, so one hash per device authorizes any DID")
+	}
+	return nil
+}
+
+// serveUntilDone serves until ctx ends, then lets in-flight requests finish.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// runLoad is `morlite load`: fixtures into a database, no serving.
+func runLoad(ctx context.Context, args []string, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("load", stderr)
+	f.register(fs, true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, _, err := prepare(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	return st.Close()
+}
+
+// runExport is `morlite export`: the database as a fixture file on stdout.
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("export", stderr)
+	f.register(fs, false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(f.db); err != nil {
+		return refuse("no database at %s", f.db)
+	}
+	st, err := store.Open(ctx, f.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w, err := st.Export(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := fixtures.Export(w)
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
+}
+
+// runHash is `morlite hash`: MOR's "Generate hash" on the command line.
+func runHash(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("hash", stderr)
+	secret := fs.String("secret", "", "the API secret key")
+	legacy := fs.Bool("legacy", false, "the legacy form (names older MOR servers did not hash are left out)")
+	method := fs.String("method", "", "the API method (users_get hashes u and p only)")
+	if err := fs.Parse(args); err != nil {
+		return refuse("%v", err)
+	}
+	p := domain.Params{}
+	for _, a := range fs.Args() {
+		name, value, ok := strings.Cut(a, "=")
+		if !ok {
+			return refuse("want name=value, got %q", a)
+		}
+		p[name] = value
+	}
+	form := domain.Documented
+	if *legacy {
+		form = domain.Legacy
+	}
+	names, text := domain.HashInput(*method, p, form)
+	fmt.Fprintf(stdout, "params: %s\nhash: %s\n", strings.Join(names, " "), domain.Hash(text, *secret))
+	return nil
+}

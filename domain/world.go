@@ -1,0 +1,15 @@
+package domain
+
+// World is everything morlite stores: what a fixture file describes and what
+// export writes. Rows are kept in id order.
+type World struct {
+	// Settings holds stored name/value pairs (booleans "0"/"1"); names
+	// absent here take their defaults.
+	Settings  map[string]string
+	Users     []User
+	Providers []Provider
+	Devices   []Device
+	Dialplans []Dialplan
+	DIDs      []DID
+	Actions   []Action
+}

@@ -1,0 +1,45 @@
+package server
+
+import (
+	"strconv"
+
+	"morlite/domain"
+)
+
+// handleDIDTrunkDeviceAssign is did_trunk_device_assign: a trunk takes a DID
+// reserved for its user.
+func (s *Server) handleDIDTrunkDeviceAssign(r *request) (*node, error) {
+	return s.assign(r, domain.TrunkAssign)
+}
+
+// handleDIDDeviceAssign is did_device_assign (alias did_assign_device).
+func (s *Server) handleDIDDeviceAssign(r *request) (*node, error) {
+	return s.assign(r, domain.DeviceAssign)
+}
+
+func (s *Server) assign(r *request, m domain.AssignMethod) (*node, error) {
+	did, err := s.store.AssignDID(r.ctx, m, r.method, r.caller, r.params.Get("device_id"), r.params.Get("did"))
+	if err != nil {
+		return nil, err
+	}
+	page := successPage("Device assigned to DID")
+	if r.test {
+		page.add(el("did_id", itoa(did.ID)), el("device_id", itoa(did.DeviceID)))
+	}
+	return page, nil
+}
+
+// handleDIDDeviceUnassign is did_device_unassign (alias did_unassign_device).
+func (s *Server) handleDIDDeviceUnassign(r *request) (*node, error) {
+	did, err := s.store.UnassignDID(r.ctx, r.caller, r.params.Get("did"))
+	if err != nil {
+		return nil, err
+	}
+	page := successPage("Device was unassigned from DID")
+	if r.test {
+		page.add(el("did_id", itoa(did.ID)))
+	}
+	return page, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

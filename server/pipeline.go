@@ -1,0 +1,124 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+	"morlite/store"
+)
+
+// handleAPI runs MOR's pipeline for /billing/api/<method>[/<id>]: read the
+// request, then API allowed, GET allowed, the hash, and the method's own
+// checks. The first failing step answers.
+func (s *Server) handleAPI(c echo.Context) error {
+	hr := c.Request()
+	if strings.Contains(c.Param("id"), "/") {
+		return echo.ErrNotFound
+	}
+	r := &request{ctx: hr.Context(), method: c.Param("method")}
+	if canonical, ok := aliases[r.method]; ok {
+		r.method = canonical
+	}
+	settings, err := s.store.Settings(r.ctx)
+	if err != nil {
+		return s.respondError(c, r, envStatus, err)
+	}
+	r.settings = settings
+	if hr.Method != http.MethodGet && hr.Method != http.MethodPost {
+		return s.respondError(c, r, envStatus, domain.ErrMethodNotAllowed)
+	}
+	r.params, err = parseParams(hr)
+	r.test = r.params.Get("test") == "1"
+	if err != nil {
+		return s.respondError(c, r, envStatus, err)
+	}
+	if err := s.pipeline(r, hr.Method == http.MethodGet); err != nil {
+		return s.respondError(c, r, envStatus, err)
+	}
+	m := s.methods[r.method]
+	page, err := m.handle(r)
+	if err != nil {
+		return s.respondError(c, r, m.envelope, err)
+	}
+	return respond(c, r, http.StatusOK, render(xmlDecl, page))
+}
+
+// pipeline runs steps 1 to 3 of wire.md and identifies the caller.
+func (s *Server) pipeline(r *request, isGET bool) error {
+	if !r.settings.AllowAPI {
+		return domain.ErrAPIDisabled
+	}
+	if isGET && !r.settings.AllowGetAPI {
+		return domain.ErrGETDisabled
+	}
+	if _, ok := s.methods[r.method]; !ok {
+		return domain.ErrNoSuchAPI
+	}
+	caller, err := s.lookupUser(r, r.params.Get("u"))
+	if err != nil {
+		return err
+	}
+	r.caller = domain.Caller{User: caller}
+	return s.checkHash(r)
+}
+
+// lookupUser returns the user with that username, nil when there is none.
+func (s *Server) lookupUser(r *request, username string) (*domain.User, error) {
+	u, err := s.store.UserByUsername(r.ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// secretFor returns the key and the "disable hash checking" flag that apply
+// to the caller: the admin's for the admin, accountants and unknown callers;
+// a reseller's own; a plain user's owner's.
+func (s *Server) secretFor(r *request) (string, bool, error) {
+	u := r.caller.User
+	if u != nil && u.UserType == domain.PlainUser && u.OwnerID != domain.AdminID {
+		owner, err := s.store.UserByID(r.ctx, u.OwnerID)
+		if err != nil {
+			return "", false, err
+		}
+		u = owner
+	}
+	if u != nil && u.UserType == domain.Reseller {
+		return u.APISecretKey, u.DisableHashChecking, nil
+	}
+	return r.settings.APISecretKey, r.settings.DisableHashChecking, nil
+}
+
+// checkHash is pipeline step 3. A failure is logged with the names that
+// went into the expected hash string, never the secret or the hash.
+func (s *Server) checkHash(r *request) error {
+	secret, disabled, err := s.secretFor(r)
+	if err != nil {
+		return err
+	}
+	if disabled {
+		return nil
+	}
+	if secret == "" {
+		return domain.ErrNoSecretKey
+	}
+	sent := r.params.Get("hash")
+	names, text := domain.HashInput(r.method, r.params, domain.Documented)
+	if domain.HashMatches(sent, domain.Hash(text, secret)) {
+		return nil
+	}
+	attrs := []any{"method", r.method, "u", r.params.Get("u"), "hashed", names, "sent_length", len(sent)}
+	if r.settings.HashMode == domain.HashCompatible && r.method != domain.UsersGetMethod {
+		legacyNames, legacyText := domain.HashInput(r.method, r.params, domain.Legacy)
+		if domain.HashMatches(sent, domain.Hash(legacyText, secret)) {
+			return nil
+		}
+		attrs = append(attrs, "legacy_hashed", legacyNames)
+	}
+	s.log.Info("incorrect hash", attrs...)
+	return domain.ErrIncorrectHash
+}

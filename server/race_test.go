@@ -1,0 +1,91 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// raceFixture is bob with n trunk devices and one DID reserved for him.
+func raceFixture(n int) string {
+	var b strings.Builder
+	b.WriteString(`settings: {allow_api: true, api_secret_key: secret}
+users:
+  - {id: 0, username: admin, usertype: admin}
+  - {id: 5, username: bob, usertype: user, owner_id: 0}
+devices:
+`)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {id: %d, user_id: 5, name: \"t%d\", extension: \"%d\", istrunk: 1}\n", i, i, 100+i)
+	}
+	b.WriteString("dids:\n  - {id: 1, did: \"123456789\", status: reserved, user_id: 5}\n")
+	return b.String()
+}
+
+// TestConcurrentAssignOneWinner sends 50 concurrent requests over real HTTP,
+// each assigning the one reserved DID to a different trunk of its user:
+// exactly one wins, the others get the text of arriving second.
+func TestConcurrentAssignOneWinner(t *testing.T) {
+	const n = 50
+	e := newEnv(t, raceFixture(n))
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+
+	answers := make([]string, n+1)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for dev := 1; dev <= n; dev++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			v := sign("did_trunk_device_assign", "admin", "device_id", fmt.Sprint(dev), "did", "123456789")
+			resp, err := http.Post(ts.URL+"/billing/api/did_trunk_device_assign?"+v.Encode(), "", nil)
+			if err != nil {
+				answers[dev] = err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			answers[dev] = fmt.Sprintf("%d %s", resp.StatusCode, answerTextOrRaw(string(body)))
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	winner, lost := 0, 0
+	for dev := 1; dev <= n; dev++ {
+		switch answers[dev] {
+		case "200 Device assigned to DID":
+			winner = dev
+		case "200 DID is not free":
+			lost++
+		default:
+			t.Errorf("device %d: unexpected answer %q", dev, answers[dev])
+		}
+	}
+	if lost != n-1 || winner == 0 {
+		t.Fatalf("%d losers and winner %d, want exactly one winner", lost, winner)
+	}
+	if d := e.did("123456789"); d.Status != "active" || d.DeviceID != int64(winner) || d.UserID != 5 {
+		t.Fatalf("database shows %+v, winner was device %d", d, winner)
+	}
+}
+
+// answerTextOrRaw extracts the envelope's text without failing the test
+// from a goroutine.
+func answerTextOrRaw(body string) string {
+	for _, tag := range []string{"success", "error"} {
+		if i := strings.Index(body, "<"+tag+">"); i >= 0 {
+			rest := body[i+len(tag)+2:]
+			if j := strings.Index(rest, "</"+tag+">"); j >= 0 {
+				return rest[:j]
+			}
+		}
+	}
+	return body
+}

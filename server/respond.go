@@ -1,0 +1,82 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+)
+
+// envelope is the shape a method's own errors take.
+type envelope int
+
+const (
+	// envStatus is <page><status><error>X</error></status></page>.
+	envStatus envelope = iota
+	// envPage is <page><error>X</error></page>.
+	envPage
+	// envBare is <error>X</error> right after the declaration.
+	envBare
+)
+
+// httpStatus maps an error's code to its HTTP status: every MOR answer is
+// 200; only transport faults are not.
+var httpStatus = map[domain.Code]int{
+	domain.CodeRefused:          http.StatusOK,
+	domain.CodeBadRequest:       http.StatusBadRequest,
+	domain.CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	domain.CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	domain.CodeBusy:             http.StatusServiceUnavailable,
+	domain.CodeInternal:         http.StatusInternalServerError,
+}
+
+// respond writes an XML answer with MOR's headers (wire.md): an attachment
+// named mor_api_response.html (or .xml with xml_api_extension), inline with
+// test=1.
+func respond(c echo.Context, r *request, status int, body []byte) error {
+	h := c.Response().Header()
+	xmlExt := r.settings.XMLAPIExtension
+	switch {
+	case r.test && xmlExt:
+		h.Set("Content-Type", "application/xml; charset=utf-8")
+	case xmlExt:
+		h.Set("Content-Type", "text/xml; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="mor_api_response.xml"`)
+	case r.test:
+		h.Set("Content-Type", "text/html; charset=utf-8")
+	default:
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="mor_api_response.html"`)
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	c.Response().WriteHeader(status)
+	_, err := c.Response().Write(body)
+	return err
+}
+
+// respondError is the one place a domain error becomes MOR's envelope.
+// Anything that is not a *domain.Error is logged and answered as a 500
+// "Internal error", and a domain error wrapping a cause is answered with its
+// text and the cause logged; transport faults always use the status envelope.
+func (s *Server) respondError(c echo.Context, r *request, env envelope, err error) error {
+	de := domain.AsError(err)
+	if error(de) != err {
+		// A wrapped cause (a failed write, a driver error) is for the
+		// operator's eyes only.
+		s.log.Error("request failed", "method", r.method, "answer", de.Message, "err", err)
+	}
+	if de.Code != domain.CodeRefused {
+		env = envStatus
+	}
+	var root *node
+	switch env {
+	case envPage:
+		root = tree("page", el("error", de.Message))
+	case envBare:
+		root = el("error", de.Message)
+	default:
+		root = statusPage("error", de.Message)
+	}
+	return respond(c, r, httpStatus[de.Code], render(xmlDecl, root))
+}

@@ -1,0 +1,124 @@
+// Package server is morlite's wire: MOR's /billing/api routes, the request
+// pipeline (API allowed, GET allowed, hash), and MOR's XML envelopes. Every
+// domain error becomes an envelope in one place, respond.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+	"morlite/store"
+)
+
+// Server answers MOR's API over a store.
+type Server struct {
+	store   *store.Store
+	log     *slog.Logger
+	echo    *echo.Echo
+	methods map[string]apiMethod
+}
+
+// apiMethod is one API method: its handler and the envelope its own errors use.
+type apiMethod struct {
+	handle   func(*request) (*node, error)
+	envelope envelope
+}
+
+// aliases maps MOR's old method names to the current ones.
+var aliases = map[string]string{
+	"did_assign_device":   "did_device_assign",
+	"did_unassign_device": "did_device_unassign",
+	"device_destroy":      "device_delete",
+	"device_list":         "devices_get",
+	"user_details":        "user_details_get",
+}
+
+// New builds the server's router over st, logging to log.
+func New(st *store.Store, log *slog.Logger) *Server {
+	s := &Server{store: st, log: log, echo: echo.New()}
+	s.routes()
+	return s
+}
+
+// routes is every route and API method, top to bottom.
+func (s *Server) routes() {
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleHTTPError
+	e.Use(s.recoverPanics)
+
+	e.Any("/billing/api/:method", s.handleAPI)
+	e.Any("/billing/api/:method/:id", s.handleAPI)
+
+	s.methods = map[string]apiMethod{
+		"did_trunk_device_assign": {s.handleDIDTrunkDeviceAssign, envStatus},
+		"did_device_assign":       {s.handleDIDDeviceAssign, envStatus},
+		"did_device_unassign":     {s.handleDIDDeviceUnassign, envStatus},
+	}
+}
+
+// ServeHTTP lets the server be used as an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// HTTPServer wraps the handler in an http.Server with timeouts, so that a
+// slow or stalled client cannot hold a connection forever.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// handleHTTPError answers what no route took: a plain 404 outside the API.
+func (s *Server) handleHTTPError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	if he, ok := err.(*echo.HTTPError); ok {
+		code = he.Code
+	}
+	if code == http.StatusInternalServerError {
+		s.log.Error("unhandled error", "path", c.Request().URL.Path, "err", err)
+	}
+	_ = c.String(code, http.StatusText(code)+"\n")
+}
+
+// recoverPanics turns a panic in a handler into MOR's 500 envelope; the
+// detail goes to the log only.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "path", c.Request().URL.Path, "panic", v)
+				r := &request{ctx: c.Request().Context()}
+				err = s.respondError(c, r, envStatus, domain.ErrInternal)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// request is one API call as it moves through the pipeline.
+type request struct {
+	ctx      context.Context
+	method   string
+	params   domain.Params
+	settings domain.Settings
+	caller   domain.Caller
+	test     bool
+}

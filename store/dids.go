@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"morlite/domain"
+)
+
+// AssignDID runs did_trunk_device_assign or did_device_assign: it loads the
+// device, its user and the DID in one write transaction, applies
+// domain.Assign and stores the result with its action log row. deviceID and
+// number are the request's raw values. Errors: those of domain.Assign;
+// a failed write is domain.ErrDeviceNotAssigned.
+func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method string, c domain.Caller, deviceID, number string) (domain.DID, error) {
+	var out domain.DID
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		in := domain.AssignInput{Caller: c}
+		var err error
+		if in.Settings, err = getSettings(ctx, tx); err != nil {
+			return err
+		}
+		if err := loadDeviceAndUser(ctx, tx, deviceID, &in); err != nil {
+			return err
+		}
+		if in.DID, err = findDID(ctx, tx, number); err != nil {
+			return err
+		}
+		after, err := domain.Assign(m, in)
+		if err != nil {
+			return err
+		}
+		out = after
+		return s.saveDIDMove(ctx, tx, c, method, *in.DID, after)
+	})
+	return out, writeFailed(err, domain.ErrDeviceNotAssigned)
+}
+
+// UnassignDID runs did_device_unassign in one write transaction. Errors:
+// those of domain.Unassign; a failed write is domain.ErrUnassignFailed.
+func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string) (domain.DID, error) {
+	var out domain.DID
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		did, err := findDID(ctx, tx, number)
+		if err != nil {
+			return err
+		}
+		after, err := domain.Unassign(c, did)
+		if err != nil {
+			return err
+		}
+		out = after
+		return s.saveDIDMove(ctx, tx, c, "did_device_unassign", *did, after)
+	})
+	return out, writeFailed(err, domain.ErrUnassignFailed)
+}
+
+// loadDeviceAndUser fills in.Device and in.DeviceUser when rawID names a device.
+func loadDeviceAndUser(ctx context.Context, q queryer, rawID string, in *domain.AssignInput) error {
+	id, ok := domain.ParseID(rawID)
+	if !ok {
+		return nil
+	}
+	d, err := getDevice(ctx, q, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	u, err := getUser(ctx, q, "id = ?", d.UserID)
+	if err != nil {
+		return err
+	}
+	in.Device, in.DeviceUser = d, u
+	return nil
+}
+
+// findDID returns the DID a raw number names, or nil when it names none.
+func findDID(ctx context.Context, q queryer, raw string) (*domain.DID, error) {
+	number, ok := domain.ParseDIDNumber(raw)
+	if !ok {
+		return nil, nil
+	}
+	d, err := getDIDByNumber(ctx, q, number)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return d, err
+}
+
+// writeFailedError marks an error of the write step itself or of its
+// commit, so that the method can answer its own "write fails" text.
+type writeFailedError struct{ err error }
+
+func (e writeFailedError) Error() string { return e.err.Error() }
+func (e writeFailedError) Unwrap() error { return e.err }
+
+// saveDIDMove stores a DID's new state and its action log row.
+func (s *Store) saveDIDMove(ctx context.Context, tx *sql.Tx, c domain.Caller, method string, before, after domain.DID) error {
+	_, err := tx.ExecContext(ctx, `UPDATE dids SET status = ?, user_id = ?, device_id = ?,
+		dialplan_id = ?, reseller_id = ?, closed_till = ? WHERE id = ?`,
+		after.Status, after.UserID, nullID(after.DeviceID), nullID(after.DialplanID),
+		after.ResellerID, formatTime(after.ClosedTill), after.ID)
+	if err != nil {
+		return writeFailedError{err}
+	}
+	a := domain.DIDAction(s.Now(), c, method, before, after)
+	if err := insertAction(ctx, tx, a); err != nil {
+		return writeFailedError{err}
+	}
+	return nil
+}
+
+// writeFailed maps a failure of the write step or of the commit to the
+// method's own text, wrapping the cause for the server's log; domain errors
+// pass through.
+func writeFailed(err error, text *domain.Error) error {
+	var wf writeFailedError
+	if errors.As(err, &wf) {
+		return fmt.Errorf("%w: %w", text, wf.err)
+	}
+	return err
+}
+
+func insertAction(ctx context.Context, q queryer, a domain.Action) error {
+	var id any
+	if a.ID != 0 {
+		id = a.ID
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO actions (id, date, user_id, action, target_type,
+		target_id, data, data2) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id,
+		a.Date.UTC().Format(domain.TimeLayout), a.UserID, a.Action, a.TargetType, a.TargetID, a.Data, a.Data2)
+	return err
+}

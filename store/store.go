@@ -1,0 +1,173 @@
+// Package store keeps morlite's world in one SQLite file. It is persistence
+// only: every write method runs in one immediate transaction on the single
+// writer connection, loads what the domain rules look at, applies them, and
+// commits. Driver errors are translated here and nowhere else.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+
+	"morlite/migrations"
+)
+
+// pragmas are set on every connection, in the DSN so that each pooled
+// connection gets them.
+var pragmas = []string{
+	// Wait for a lock instead of failing at once with SQLITE_BUSY; first, so
+	// that the pragmas after it cannot fail on a lock.
+	"busy_timeout(10000)",
+	// WAL lets readers run while the writer writes.
+	"journal_mode(WAL)",
+	// The schema's REFERENCES clauses are enforced only with this on.
+	"foreign_keys(1)",
+	// An answered success must survive power loss: fsync the WAL on commit.
+	"synchronous(FULL)",
+}
+
+// dsn builds a modernc.org/sqlite DSN for path. Writers begin immediate
+// transactions, so a check-and-write takes the write lock before it reads and
+// two of them can never interleave.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
+}
+
+// uriPath escapes what a "file:" URI would otherwise read as its query,
+// its fragment or an escape, so that any file name opens that file.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+// Store is an open morlite database: one single-connection write pool and a
+// separate read pool.
+type Store struct {
+	file  string
+	write *sql.DB
+	read  *sql.DB
+	// Now is the clock used for closed_till and the action log; tests set it.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path and migrates it to the
+// current schema before returning. It refuses a file that is not a SQLite
+// database or not writable.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if err := migrate(ctx, path); err != nil {
+		return nil, err
+	}
+	w, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s := &Store{file: path, write: w, read: r, Now: time.Now}
+	if err := s.ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate runs the embedded goose migrations on a short-lived handle.
+func migrate(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrating %s: %w", path, err)
+	}
+	return nil
+}
+
+// ping checks both pools answer.
+func (s *Store) ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.read.PingContext(ctx)
+}
+
+// path is the database file's path.
+func (s *Store) path() string { return s.file }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Pragma returns a pragma's value as the given pool sees it; tests use it to
+// assert the connection settings.
+func (s *Store) Pragma(ctx context.Context, name string, writer bool) (string, error) {
+	db := s.read
+	if writer {
+		db = s.write
+	}
+	var v string
+	err := db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
+// writeTx runs fn in one immediate transaction on the writer and commits.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return writeFailedError{err}
+	}
+	return nil
+}
+
+// nullID maps MOR's 0 ("none") to NULL for a foreign key column.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// b2i stores a boolean as MOR's 0/1.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

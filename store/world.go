@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+
+	"morlite/domain"
+)
+
+// ErrNotEmpty is returned by Load when the database already holds a world
+// and no reset was asked for.
+var ErrNotEmpty = errors.New("the database is not empty; use --reset to replace its contents")
+
+// tables in the order a reset empties them.
+var tables = []string{"actions", "dids", "dialplans", "user_rights", "providers", "devices", "users", "addresses", "settings"}
+
+// IsEmpty reports whether the database holds no world yet (no users: a
+// loaded world always holds the admin).
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&n)
+	return n == 0, err
+}
+
+// Load stores w in one transaction. With reset it first empties every table;
+// without, it refuses a non-empty database with ErrNotEmpty. Either the whole
+// world is stored or nothing is.
+func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		// References are checked at commit, so rows may come in any order.
+		if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			return err
+		}
+		if reset {
+			for _, t := range tables {
+				if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+					return err
+				}
+			}
+		} else {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return ErrNotEmpty
+			}
+		}
+		return insertWorld(ctx, tx, w)
+	})
+}
+
+func insertWorld(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	steps := []func(context.Context, *sql.Tx, *domain.World) error{
+		insertSettings, insertUsers, insertProviders, insertDevices, insertDialplans, insertDIDs, insertActions,
+	}
+	for _, step := range steps {
+		if err := step(ctx, tx, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertSettings(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	names := make([]string, 0, len(w.Settings))
+	for n := range w.Settings {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO settings (name, value) VALUES (?, ?)", n, w.Settings[n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertUsers(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	for i := range w.Users {
+		if err := insertUser(ctx, tx, &w.Users[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertUser(ctx context.Context, tx *sql.Tx, u *domain.User) error {
+	var addrID any
+	if a := u.Address; a != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO addresses (address, postcode, city, county,
+			state, email, phone, mob_phone, fax) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Address, a.Postcode, a.City, a.County, a.State, a.Email, a.Phone, a.MobPhone, a.Fax)
+		if err != nil {
+			return err
+		}
+		if addrID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+	}
+	var uniquehash any
+	if u.Uniquehash != "" {
+		uniquehash = u.Uniquehash
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO users ("+userFields+`) VALUES (?, ?, ?, ?, ?, ?, ?,
+		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.PasswordHash, u.UserType, u.OwnerID, u.FirstName, u.LastName,
+		u.Email, b2i(u.Postpaid), u.Balance, u.Credit, b2i(u.Blocked), b2i(u.Hidden),
+		nullID(u.PrimaryDeviceID), u.DevicegroupID, b2i(u.OwnProviders), u.APISecretKey,
+		b2i(u.DisableHashChecking), uniquehash, u.Clientid, u.AgreementNumber,
+		u.AgreementDate, u.TaxationCountry, u.VatNumber, u.VatPercent,
+		b2i(u.HideNonAnsweredCalls), addrID)
+	if err != nil {
+		return err
+	}
+	for name, v := range u.Rights {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO user_rights (user_id, name, value) VALUES (?, ?, ?)", u.ID, name, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertProviders(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	for _, p := range w.Providers {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO providers (id, name, user_id, hidden) VALUES (?, ?, ?, ?)",
+			p.ID, p.Name, p.UserID, b2i(p.Hidden)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertDevices(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO devices ("+deviceColumns+`) VALUES (?, ?, ?,
+		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, d := range w.Devices {
+		if _, err := stmt.ExecContext(ctx, d.ID, d.UserID, d.Name, d.Username, d.Secret,
+			d.Extension, d.PIN, d.DeviceType, b2i(d.IsTrunk), b2i(d.ANI), d.Description,
+			d.CallerID, d.Host, d.IPAddr, d.Port, d.CallLimit, d.Language, d.LocationID,
+			d.PrimaryDIDID, d.DevicegroupID, b2i(d.Hidden), d.CallCount); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertDialplans(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	for _, d := range w.Dialplans {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO dialplans (id, name, dptype, user_id, device_id) VALUES (?, ?, ?, ?, ?)",
+			d.ID, d.Name, d.DPType, d.UserID, nullID(d.DeviceID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertDIDs(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO dids (id, did, status, user_id, device_id,
+		dialplan_id, reseller_id, provider_id, language, call_limit, comment, reseller_comment,
+		grace_time, closed_till, call_count, tonezone)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, d := range w.DIDs {
+		if _, err := stmt.ExecContext(ctx, d.ID, d.Number, d.Status, d.UserID, nullID(d.DeviceID),
+			nullID(d.DialplanID), d.ResellerID, nullID(d.ProviderID), d.Language, d.CallLimit,
+			d.Comment, d.ResellerComment, d.GraceTime, formatTime(d.ClosedTill), d.CallCount,
+			d.Tonezone); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertActions(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+	for _, a := range w.Actions {
+		if err := insertAction(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
