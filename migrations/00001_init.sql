@@ -37,7 +37,7 @@ CREATE TABLE users (
     credit                  REAL NOT NULL DEFAULT -1,
     blocked                 INTEGER NOT NULL DEFAULT 0,
     hidden                  INTEGER NOT NULL DEFAULT 0,
-    primary_device_id       INTEGER REFERENCES devices (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
+    primary_device_id       INTEGER REFERENCES devices (id) ON DELETE SET NULL,
     devicegroup_id          INTEGER NOT NULL DEFAULT 0,
     own_providers           INTEGER NOT NULL DEFAULT 0,
     api_secret_key          TEXT NOT NULL DEFAULT '',

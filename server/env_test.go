@@ -87,7 +87,7 @@ type env struct {
 }
 
 // newEnv starts a server on a fresh database loaded from fixture YAML.
-func newEnv(t *testing.T, fixture string) *env {
+func newEnv(t *testing.T, fixture string, opts ...store.Option) *env {
 	t.Helper()
 	data, err := os.ReadFile(templateFor(t, fixture))
 	if err != nil {
@@ -97,7 +97,7 @@ func newEnv(t *testing.T, fixture string) *env {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), path)
+	st, err := store.Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,9 @@ func (s *Server) respondError(c echo.Context, r *request, env envelope, err erro
 	if de.Code != domain.CodeRefused {
 		env = envStatus
 	}
+	if de.Code == domain.CodeBusy {
+		c.Response().Header().Set("Retry-After", "1")
+	}
 	var root *node
 	switch env {
 	case envPage:

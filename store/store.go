@@ -57,9 +57,12 @@ var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // Store is an open morlite database: one single-connection write pool and a
 // separate read pool.
 type Store struct {
-	file  string
-	write *sql.DB
-	read  *sql.DB
+	file      string
+	write     *sql.DB
+	read      *sql.DB
+	w         writerState
+	queueSize int
+	maxBatch  int
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }
@@ -67,7 +70,7 @@ type Store struct {
 // Open opens (creating if needed) the database at path and migrates it to the
 // current schema before returning. It refuses a file that is not a SQLite
 // database or not writable.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := migrate(ctx, path); err != nil {
 		return nil, err
 	}
@@ -86,7 +89,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{file: path, write: w, read: r, Now: time.Now}
+	s := &Store{file: path, write: w, read: r, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
+	for _, o := range opts {
+		o(s)
+	}
+	s.startWriter()
 	if err := s.ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -123,8 +130,9 @@ func (s *Store) ping(ctx context.Context) error {
 // path is the database file's path.
 func (s *Store) path() string { return s.file }
 
-// Close closes both pools.
+// Close lets queued writes finish, then closes both pools.
 func (s *Store) Close() error {
+	s.stopWriter()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -138,22 +146,6 @@ func (s *Store) Pragma(ctx context.Context, name string, writer bool) (string, e
 	var v string
 	err := db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	return v, err
-}
-
-// writeTx runs fn in one immediate transaction on the writer and commits.
-func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return writeFailedError{err}
-	}
-	return nil
 }
 
 // nullID maps MOR's 0 ("none") to NULL for a foreign key column.

@@ -15,10 +15,10 @@ import (
 	"morlite/fixtures"
 )
 
-func openTemp(t *testing.T) (*Store, string) {
+func openTemp(t *testing.T, opts ...Option) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "morlite.db")
-	st, err := Open(context.Background(), path)
+	st, err := Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

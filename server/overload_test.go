@@ -1,0 +1,90 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"morlite/store"
+)
+
+// floodFixture is n free DIDs in the admin's pool and one device.
+func floodFixture(n int) string {
+	var b strings.Builder
+	b.WriteString(`settings: {allow_api: true, api_secret_key: secret}
+users:
+  - {id: 0, username: admin, usertype: admin}
+  - {id: 5, username: bob, usertype: user, owner_id: 0}
+devices:
+  - {id: 1, user_id: 5, name: "d1", extension: "101"}
+dids:
+`)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {id: %d, did: \"%d\"}\n", i, 5000+i)
+	}
+	return b.String()
+}
+
+// TestOverloadSheds floods a server whose writes are slow and whose queue is
+// short: some requests are shed at once with 503 "Server busy" and
+// Retry-After, the answered ones are correct, and the shed ones changed
+// nothing.
+func TestOverloadSheds(t *testing.T) {
+	const n = 120
+	e := newEnv(t, floodFixture(n), store.WithQueueSize(4), store.WithMaxBatch(1))
+	// Every DID write burns CPU inside SQLite, so the writer falls behind.
+	e.exec(`CREATE TRIGGER slow AFTER UPDATE ON dids BEGIN
+		SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x FROM c);
+	END`)
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+
+	codes := make([]string, n+1)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 1; i <= n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			v := sign("did_device_assign", "admin", "device_id", "1", "did", fmt.Sprint(5000+i))
+			resp, err := http.Post(ts.URL+"/billing/api/did_device_assign?"+v.Encode(), "", nil)
+			if err != nil {
+				codes[i] = err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			codes[i] = fmt.Sprintf("%d %s %s", resp.StatusCode, resp.Header.Get("Retry-After"), answerTextOrRaw(string(body)))
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	ok, shed := 0, 0
+	for i := 1; i <= n; i++ {
+		d := e.did(fmt.Sprint(5000 + i))
+		switch codes[i] {
+		case "200  Device assigned to DID":
+			ok++
+			if d.Status != "active" || d.DeviceID != 1 {
+				t.Errorf("DID %d answered assigned but is %+v", i, d)
+			}
+		case "503 1 Server busy":
+			shed++
+			if d.Status != "free" {
+				t.Errorf("DID %d was shed but changed: %+v", i, d)
+			}
+		default:
+			t.Errorf("request %d: unexpected answer %q", i, codes[i])
+		}
+	}
+	t.Logf("%d answered, %d shed", ok, shed)
+	if shed == 0 || ok == 0 {
+		t.Fatalf("%d answered and %d shed: a flood must shed some and serve some", ok, shed)
+	}
+}
