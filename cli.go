@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"morlite/bench"
 	"morlite/domain"
 	"morlite/fixtures"
 	"morlite/server"
@@ -43,8 +44,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runExport(ctx, args, stdout, stderr)
 	case "hash":
 		return runHash(args, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr)
 	}
-	return refuse("unknown command %q (want serve, load, export or hash)", cmd)
+	return refuse("unknown command %q (want serve, load, export, hash or bench)", cmd)
 }
 
 // dbFlags are the flags serve and load share; each reads its MORLITE_
@@ -273,4 +276,24 @@ func runHash(args []string, stdout, stderr io.Writer) error {
 	names, text := domain.HashInput(*method, p, form)
 	fmt.Fprintf(stdout, "params: %s\nhash: %s\n", strings.Join(names, " "), domain.Hash(text, *secret))
 	return nil
+}
+
+// runBench is `morlite bench`: the load command (package bench).
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", stderr)
+	cfg := bench.Config{}
+	fs.IntVar(&cfg.DIDs, "dids", 1000, "DIDs to seed")
+	fs.IntVar(&cfg.Clients, "clients", 64, "concurrent keep-alive clients")
+	fs.DurationVar(&cfg.Duration, "duration", 5*time.Second, "how long each workload runs")
+	workloads := fs.String("workloads", "writes,reads,mix", "comma-separated: writes, reads, mix")
+	fs.StringVar(&cfg.Dir, "dir", "", "where the temporary database goes (default: the system's temp dir)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the workloads to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.DIDs < 1 || cfg.Clients < 1 || cfg.Duration <= 0 {
+		return refuse("--dids, --clients and --duration must be positive")
+	}
+	cfg.Workloads = strings.Split(*workloads, ",")
+	return bench.Run(ctx, cfg, stdout)
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"encoding/hex"
+	"slices"
 	"strings"
 )
 
@@ -19,8 +20,21 @@ type hashName struct {
 }
 
 // hashOrder is MOR's fixed order of hashed parameter names, loaded once from
-// the embedded data file.
-var hashOrder = parseHashOrder(hashOrderText)
+// the embedded data file; hashIndex is each name's place in it.
+var (
+	hashOrder = parseHashOrder(hashOrderText)
+	hashIndex = indexHashOrder(hashOrder)
+)
+
+func indexHashOrder(order []hashName) map[string]int {
+	m := make(map[string]int, len(order))
+	for i, h := range order {
+		if _, dup := m[h.name]; !dup {
+			m[h.name] = i
+		}
+	}
+	return m
+}
 
 // parseHashOrder reads one name a line; text after '#' is a comment, and a
 // comment saying "not hashed by legacy servers" leaves the name out of the
@@ -82,27 +96,40 @@ func HashInput(method string, p Params, form HashForm) (names []string, text str
 	if method == UsersGetMethod {
 		return []string{"u", "p"}, p.Get("u") + p.Get("p")
 	}
-	var b strings.Builder
-	for _, h := range hashOrder {
-		v, ok := p[h.name]
-		if !ok || (form == Legacy && !h.legacy) {
+	// A request carries a handful of parameters and the order lists some
+	// two hundred names: find each parameter's place and sort those.
+	places := make([]int, 0, len(p))
+	for name, v := range p {
+		i, ok := hashIndex[name]
+		if !ok || (form == Legacy && !hashOrder[i].legacy) || !hashedValue(name, v) {
 			continue
 		}
-		switch h.name {
-		case "user_id":
-			if !IsDigits(v) && v != "" {
-				continue
-			}
+		places = append(places, i)
+	}
+	slices.Sort(places)
+	var b strings.Builder
+	for _, i := range places {
+		name := hashOrder[i].name
+		v := p[name]
+		if name == "user_id" {
 			v = integerForm(v)
-		case "device":
-			if !IsDigits(v) && v != "all" {
-				continue
-			}
 		}
-		names = append(names, h.name)
+		names = append(names, name)
 		b.WriteString(v)
 	}
 	return names, b.String()
+}
+
+// hashedValue applies the value filters: user_id counts only when all
+// digits or empty; device only when all digits or "all".
+func hashedValue(name, v string) bool {
+	switch name {
+	case "user_id":
+		return v == "" || IsDigits(v)
+	case "device":
+		return v == "all" || IsDigits(v)
+	}
+	return true
 }
 
 // Hash returns MOR's hash: the lower-case hex SHA-1 of text + secret.

@@ -102,3 +102,12 @@ func TestHashMatches(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkHash(b *testing.B) {
+	p := Params{"u": "admin", "did": "123456789", "device_id": "1", "hash": "cb9dff0d59f7ffaf036d55b57c817bf528edb54a"}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, text := HashInput("did_trunk_device_assign", p, Documented)
+		HashMatches(p["hash"], Hash(text, "secret"))
+	}
+}

@@ -20,6 +20,9 @@ func (s *Server) handleAPI(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	r := &request{ctx: hr.Context(), method: c.Param("method")}
+	if s.baseline != nil {
+		return respond(c, r, http.StatusOK, s.baseline)
+	}
 	if canonical, ok := aliases[r.method]; ok {
 		r.method = canonical
 	}

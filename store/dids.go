@@ -16,16 +16,18 @@ import (
 // a failed write is domain.ErrDeviceNotAssigned.
 func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method string, c domain.Caller, deviceID, number string) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		in := domain.AssignInput{Caller: c}
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return out, err
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		q := s.inTx(tx)
+		in := domain.AssignInput{Caller: c, Settings: settings}
+		if err := loadDeviceAndUser(ctx, q, deviceID, &in); err != nil {
+			return err
+		}
 		var err error
-		if in.Settings, err = getSettings(ctx, tx); err != nil {
-			return err
-		}
-		if err := loadDeviceAndUser(ctx, tx, deviceID, &in); err != nil {
-			return err
-		}
-		if in.DID, err = findDID(ctx, tx, number); err != nil {
+		if in.DID, err = findDID(ctx, q, number); err != nil {
 			return err
 		}
 		after, err := domain.Assign(m, in)
@@ -33,7 +35,7 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 			return err
 		}
 		out = after
-		return s.saveDIDMove(ctx, tx, c, method, *in.DID, after)
+		return s.saveDIDMove(ctx, q, c, method, *in.DID, after)
 	})
 	return out, writeFailed(err, domain.ErrDeviceNotAssigned)
 }
@@ -43,7 +45,8 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string) (domain.DID, error) {
 	var out domain.DID
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		did, err := findDID(ctx, tx, number)
+		q := s.inTx(tx)
+		did, err := findDID(ctx, q, number)
 		if err != nil {
 			return err
 		}
@@ -52,7 +55,7 @@ func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string)
 			return err
 		}
 		out = after
-		return s.saveDIDMove(ctx, tx, c, "did_device_unassign", *did, after)
+		return s.saveDIDMove(ctx, q, c, "did_device_unassign", *did, after)
 	})
 	return out, writeFailed(err, domain.ErrUnassignFailed)
 }
@@ -99,7 +102,7 @@ func (e writeFailedError) Error() string { return e.err.Error() }
 func (e writeFailedError) Unwrap() error { return e.err }
 
 // saveDIDMove stores a DID's new state and its action log row.
-func (s *Store) saveDIDMove(ctx context.Context, tx *sql.Tx, c domain.Caller, method string, before, after domain.DID) error {
+func (s *Store) saveDIDMove(ctx context.Context, tx queryer, c domain.Caller, method string, before, after domain.DID) error {
 	_, err := tx.ExecContext(ctx, `UPDATE dids SET status = ?, user_id = ?, device_id = ?,
 		dialplan_id = ?, reseller_id = ?, closed_till = ? WHERE id = ?`,
 		after.Status, after.UserID, nullID(after.DeviceID), nullID(after.DialplanID),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"morlite/domain"
@@ -30,9 +31,33 @@ func notFound(err error) error {
 	return err
 }
 
+// settingsCache holds the settings between loads: they change only when a
+// world is loaded, and every request reads them. gen moves on before and
+// after each load, and a value read while it moved is not kept.
+type settingsCache struct {
+	gen atomic.Int64
+	val atomic.Pointer[cachedSettings]
+}
+
+type cachedSettings struct {
+	gen int64
+	s   domain.Settings
+}
+
+// invalidate forgets the cached settings; Load calls it around its write.
+func (c *settingsCache) invalidate() { c.gen.Add(1) }
+
 // Settings returns the stored settings, defaults filled in.
 func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
-	return getSettings(ctx, s.read)
+	g := s.settings.gen.Load()
+	if c := s.settings.val.Load(); c != nil && c.gen == g {
+		return c.s, nil
+	}
+	v, err := getSettings(ctx, s.reader())
+	if err == nil && s.settings.gen.Load() == g {
+		s.settings.val.Store(&cachedSettings{gen: g, s: v})
+	}
+	return v, err
 }
 
 func getSettings(ctx context.Context, q queryer) (domain.Settings, error) {
@@ -68,12 +93,12 @@ var userColumns = strings.NewReplacer("primary_device_id", "coalesce(primary_dev
 
 // UserByUsername returns the user with exactly that username, or ErrNotFound.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
-	return getUser(ctx, s.read, "username = ?", username)
+	return getUser(ctx, s.reader(), "username = ?", username)
 }
 
 // UserByID returns the user with that id, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*domain.User, error) {
-	return getUser(ctx, s.read, "id = ?", id)
+	return getUser(ctx, s.reader(), "id = ?", id)
 }
 
 func getUser(ctx context.Context, q queryer, where string, arg any) (*domain.User, error) {
@@ -102,8 +127,29 @@ func scanUser(r scanner) (*domain.User, sql.NullInt64, error) {
 	return &u, addrID, err
 }
 
-// loadUserExtras reads a user's rights and address.
+// loadUserExtras reads a user's rights (accountants only have them) and
+// address (when he has one).
 func loadUserExtras(ctx context.Context, q queryer, u *domain.User, addrID sql.NullInt64) error {
+	if u.UserType == domain.Accountant {
+		if err := loadRights(ctx, q, u); err != nil {
+			return err
+		}
+	}
+	if !addrID.Valid {
+		return nil
+	}
+	var a domain.Address
+	err := q.QueryRowContext(ctx, `SELECT address, postcode, city, county, state, email, phone,
+		mob_phone, fax FROM addresses WHERE id = ?`, addrID.Int64).Scan(&a.Address, &a.Postcode,
+		&a.City, &a.County, &a.State, &a.Email, &a.Phone, &a.MobPhone, &a.Fax)
+	if err != nil {
+		return fmt.Errorf("address of user %d: %w", u.ID, err)
+	}
+	u.Address = &a
+	return nil
+}
+
+func loadRights(ctx context.Context, q queryer, u *domain.User) error {
 	rows, err := q.QueryContext(ctx, "SELECT name, value FROM user_rights WHERE user_id = ? ORDER BY name", u.ID)
 	if err != nil {
 		return err
@@ -120,21 +166,7 @@ func loadUserExtras(ctx context.Context, q queryer, u *domain.User, addrID sql.N
 		}
 		u.Rights[name] = v
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if !addrID.Valid {
-		return nil
-	}
-	var a domain.Address
-	err = q.QueryRowContext(ctx, `SELECT address, postcode, city, county, state, email, phone,
-		mob_phone, fax FROM addresses WHERE id = ?`, addrID.Int64).Scan(&a.Address, &a.Postcode,
-		&a.City, &a.County, &a.State, &a.Email, &a.Phone, &a.MobPhone, &a.Fax)
-	if err != nil {
-		return fmt.Errorf("address of user %d: %w", u.ID, err)
-	}
-	u.Address = &a
-	return nil
+	return rows.Err()
 }
 
 const deviceColumns = `id, user_id, name, username, secret, extension, pin, device_type, istrunk,
@@ -191,7 +223,7 @@ func getDIDByNumber(ctx context.Context, q queryer, number string) (*domain.DID,
 
 // DIDByNumber returns the DID with that number, or ErrNotFound.
 func (s *Store) DIDByNumber(ctx context.Context, number string) (*domain.DID, error) {
-	return getDIDByNumber(ctx, s.read, number)
+	return getDIDByNumber(ctx, s.reader(), number)
 }
 
 // formatTime writes a time as MOR's datetime text, NULL when zero.

@@ -63,6 +63,8 @@ type Store struct {
 	w         writerState
 	queueSize int
 	maxBatch  int
+	stmts     stmtCache
+	settings  settingsCache
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }
@@ -133,6 +135,7 @@ func (s *Store) path() string { return s.file }
 // Close lets queued writes finish, then closes both pools.
 func (s *Store) Close() error {
 	s.stopWriter()
+	s.stmts.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 

@@ -28,6 +28,8 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 // without, it refuses a non-empty database with ErrNotEmpty. Either the whole
 // world is stored or nothing is.
 func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
+	s.settings.invalidate()
+	defer s.settings.invalidate()
 	return s.writeSolo(ctx, func(tx *sql.Tx) error {
 		// References are checked at commit, so rows may come in any order.
 		if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {

@@ -170,7 +170,7 @@ func (s *Store) runBatch(batch []*job) {
 		answer(batch, results)
 		return
 	}
-	ran, rest := runJobs(tx, batch, results)
+	ran, rest := s.runJobs(tx, batch, results)
 	if err := tx.Commit(); err != nil {
 		for i := range ran {
 			if results[i] == nil {
@@ -179,6 +179,7 @@ func (s *Store) runBatch(batch []*job) {
 		}
 	}
 	answer(batch[:ran], results[:ran])
+	s.stmts.prepareWanted(s.write)
 	if len(rest) > 0 {
 		s.runBatch(rest)
 	}
@@ -188,13 +189,13 @@ func (s *Store) runBatch(batch []*job) {
 // the whole transaction (it does so on some I/O errors), the jobs already
 // run lose their work and are told so, and the rest are handed back to run
 // in a fresh transaction. It returns how many jobs ran and the rest.
-func runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job) {
+func (s *Store) runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job) {
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		err, broken := runJob(tx, j)
+		err, broken := s.runJob(tx, j)
 		results[i] = err
 		if broken {
 			for k := 0; k < i; k++ {
@@ -210,18 +211,19 @@ func runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job) {
 
 // runJob runs one job between SAVEPOINT and RELEASE; it reports broken
 // when the transaction itself is gone.
-func runJob(tx *sql.Tx, j *job) (err error, broken bool) {
+func (s *Store) runJob(tx *sql.Tx, j *job) (err error, broken bool) {
 	ctx := context.WithoutCancel(j.ctx)
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+	q := s.inTx(tx)
+	if _, err := q.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return writeFailedError{err}, true
 	}
 	err = callJob(tx, j)
 	if err != nil {
-		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO job"); rbErr != nil {
+		if _, rbErr := q.ExecContext(ctx, "ROLLBACK TO job"); rbErr != nil {
 			return err, true
 		}
 	}
-	if _, relErr := tx.ExecContext(ctx, "RELEASE job"); relErr != nil {
+	if _, relErr := q.ExecContext(ctx, "RELEASE job"); relErr != nil {
 		return writeFailedError{relErr}, true
 	}
 	return err, false

@@ -1,0 +1,216 @@
+// Package bench measures morlite over real HTTP on loopback: it seeds a
+// temporary database, starts the real server in-process, drives it with
+// keep-alive clients, and prints every figure as a ratio to a baseline
+// measured in the same run on the same server stack (an echo handler that
+// answers the constant success envelope without touching the database).
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"morlite/server"
+	"morlite/store"
+)
+
+// Config is what to measure.
+type Config struct {
+	DIDs       int           // DIDs to seed
+	Clients    int           // concurrent keep-alive clients
+	Duration   time.Duration // per workload
+	Workloads  []string      // of "writes", "reads", "mix"
+	Dir        string        // where the temporary database goes ("" = system temp)
+	CPUProfile string        // write a CPU profile of the workloads here
+}
+
+// Run seeds, serves, drives and prints the figures to out.
+func Run(ctx context.Context, cfg Config, out io.Writer) error {
+	dir, err := os.MkdirTemp(cfg.Dir, "morlite-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "bench.db")
+	fmt.Fprintf(out, "morlite bench: %d DIDs, %d clients, %v per workload, GOMAXPROCS %d, %s\n",
+		cfg.DIDs, cfg.Clients, cfg.Duration, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02"))
+
+	seed, err := seedDB(ctx, path, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seed: %d DIDs in %v\n", cfg.DIDs, seed.Round(time.Millisecond))
+
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	baseURL, stopBase, err := serve(server.NewBaseline(log).HTTPServer(""))
+	if err != nil {
+		return err
+	}
+	var baseClients []client
+	for _, w := range writers(baseURL, cfg) {
+		baseClients = append(baseClients, unchecked{w})
+	}
+	base := drive(ctx, baseClients, cfg.Duration)
+	stopBase()
+
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	url, stop, err := serve(server.New(st, log).HTTPServer(""))
+	if err != nil {
+		st.Close()
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\treq/s\tx baseline\tp50\tp99\tmax\terrors\tmean batch\t")
+	row(tw, "baseline", base, base, "")
+	ws := writers(url, cfg)
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	for _, name := range cfg.Workloads {
+		before := st.WriteStats()
+		r := drive(ctx, clientsFor(name, ws, url, cfg), cfg.Duration)
+		row(tw, name, r, base, meanBatch(before, st.WriteStats()))
+	}
+	tw.Flush()
+	stop()
+	st.Close()
+
+	ready, err := restart(ctx, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "restart on the existing database, ready to serve: %v\n", ready.Round(time.Millisecond))
+	fmt.Fprintf(out, "peak RSS: %d MB\n", peakRSSMB())
+	return nil
+}
+
+// seedDB bulk-loads the bench world and reports how long it took.
+func seedDB(ctx context.Context, path string, cfg Config) (time.Duration, error) {
+	start := time.Now()
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	if err := st.Load(ctx, World(cfg.DIDs, cfg.Clients), false); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// serve starts srv on a loopback port and returns its base URL.
+func serve(srv *http.Server) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	go srv.Serve(ln)
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// writers gives each client its own DIDs (those reserved for its user) and
+// its user's trunk.
+func writers(url string, cfg Config) []*writer {
+	ws := make([]*writer, cfg.Clients)
+	for c := range ws {
+		w := &writer{base: url, device: strconv.Itoa(c + 1)}
+		for i := c; i < cfg.DIDs; i += cfg.Clients {
+			w.dids = append(w.dids, i)
+		}
+		ws[c] = w
+	}
+	return ws
+}
+
+func clientsFor(name string, ws []*writer, url string, cfg Config) []client {
+	cs := make([]client, len(ws))
+	for i, w := range ws {
+		r := &reader{base: url, n: cfg.DIDs, rnd: rand.New(rand.NewPCG(uint64(i), 42))}
+		switch name {
+		case "writes":
+			cs[i] = w
+		case "reads":
+			cs[i] = r
+		default:
+			cs[i] = &mixed{r: r, w: w, readShare: 0.9}
+		}
+	}
+	return cs
+}
+
+func row(w io.Writer, name string, r, base result, batch string) {
+	fmt.Fprintf(w, "%s\t%.0f\t%.2f\t%v\t%v\t%v\t%d\t%s\t\n", name, r.rate(), r.rate()/base.rate(),
+		r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond),
+		r.pct(1).Round(10*time.Microsecond), r.errors, batch)
+}
+
+func meanBatch(before, after store.WriteStats) string {
+	b := after.Batches - before.Batches
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(after.Jobs-before.Jobs)/float64(b))
+}
+
+// restart opens the existing database and answers one request.
+func restart(ctx context.Context, path string) (time.Duration, error) {
+	start := time.Now()
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	url, stop, err := serve(server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil))).HTTPServer(""))
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	req := (&reader{base: url, n: 1, rnd: rand.New(rand.NewPCG(1, 1))}).next()
+	resp, err := http.Post(req.url, "", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return time.Since(start), nil
+}
+
+// peakRSSMB reads the process's peak resident set (VmHWM) from /proc.
+func peakRSSMB() int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return kb / 1024
+		}
+	}
+	return -1
+}
