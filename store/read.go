@@ -91,11 +91,6 @@ const userFields = `id, username, password, usertype, owner_id, first_name, last
 var userColumns = strings.NewReplacer("primary_device_id", "coalesce(primary_device_id, 0)",
 	"uniquehash", "coalesce(uniquehash, '')").Replace(userFields)
 
-// UserByUsername returns the user with exactly that username, or ErrNotFound.
-func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
-	return getUser(ctx, s.reader(), "username = ?", username)
-}
-
 // UserByID returns the user with that id, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*domain.User, error) {
 	return getUser(ctx, s.reader(), "id = ?", id)

@@ -65,6 +65,7 @@ type Store struct {
 	maxBatch  int
 	stmts     stmtCache
 	settings  settingsCache
+	users     userCache
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }
@@ -76,7 +77,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := migrate(ctx, path); err != nil {
 		return nil, err
 	}
-	w, err := sql.Open("sqlite", dsn(path, true))
+	s := &Store{file: path, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
+	for _, o := range opts {
+		o(s)
+	}
+	w, err := s.openWriter(path)
 	if err != nil {
 		return nil, err
 	}
@@ -91,10 +96,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{file: path, write: w, read: r, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
-	for _, o := range opts {
-		o(s)
-	}
+	s.write, s.read = w, r
 	s.startWriter()
 	if err := s.ping(ctx); err != nil {
 		s.Close()

@@ -178,6 +178,7 @@ func (s *Store) runBatch(batch []*job) {
 			}
 		}
 	}
+	s.users.committed()
 	answer(batch[:ran], results[:ran])
 	s.stmts.prepareWanted(s.write)
 	if len(rest) > 0 {

@@ -194,3 +194,36 @@ func TestCanceledBeforeRunIsNotRun(t *testing.T) {
 		t.Fatal("a canceled write was applied")
 	}
 }
+
+// TestUserCacheFollowsWrites: a change to users through the writer is seen
+// by the next lookup, and so is a reload of the world.
+func TestUserCacheFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openTemp(t)
+	if err := st.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := st.UserByUsername(ctx, "bob"); err != nil || u.FirstName != "Bob" {
+		t.Fatalf("bob = %+v, %v", u, err)
+	}
+	for _, change := range []string{
+		"UPDATE users SET first_name = 'Robert' WHERE username = 'bob'",
+		"INSERT INTO user_rights (user_id, name, value) VALUES (5, 'device_pin', 1)",
+	} {
+		if err := st.writeTx(ctx, func(tx *sql.Tx) error { _, err := tx.Exec(change); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := st.UserByUsername(ctx, "bob")
+	if err != nil || u.FirstName != "Robert" {
+		t.Fatalf("after the update bob = %+v, %v: the cache kept a stale user", u, err)
+	}
+	w := demoWorld(t)
+	w.Users[4].FirstName = "Bobby"
+	if err := st.Load(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := st.UserByUsername(ctx, "bob"); u.FirstName != "Bobby" {
+		t.Fatalf("after a reset bob = %+v", u)
+	}
+}
