@@ -87,8 +87,10 @@ func Step(m Move, d DID, a MoveArgs) (DID, error) {
 // Refuse returns the text that move m answers for d's state, nil when the
 // move may be made; it changes nothing.
 func Refuse(m Move, d DID, a MoveArgs) error {
-	_, err := Step(m, d, a)
-	return err
+	if err := lifecycle[m].refuse(d, a); err != nil {
+		return err
+	}
+	return nil
 }
 
 // NewDID is a DID as did_create makes it: free, in the caller's pool.
