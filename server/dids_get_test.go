@@ -289,3 +289,19 @@ func TestDIDsGetHash(t *testing.T) {
 		t.Fatalf("a hashed name sent along must count: %q", got)
 	}
 }
+
+// TestDIDsGetEscapesText: a comment set over the API comes back escaped,
+// and the answer stays well-formed.
+func TestDIDsGetEscapesText(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	if got := e.call("did_details_update", "admin", "did_id", "2", "comment", "<b>&\x01</comment>"); got != "DID details successfully updated" {
+		t.Fatal(got)
+	}
+	body := e.body("dids_get", "admin", "search_did_number", "37060000001")
+	if !contains(body, "<comment>&lt;b&gt;&amp;\uFFFD&lt;/comment&gt;</comment>") {
+		t.Fatalf("comment not escaped:\n%s", body)
+	}
+	if dids, _ := e.listDIDs("admin", "search_did_number", "37060000001"); len(dids) != 1 || *dids[0].Comment != "<b>&\uFFFD</comment>" {
+		t.Fatalf("parsed back: %+v", dids)
+	}
+}
