@@ -305,3 +305,19 @@ func TestDIDsGetEscapesText(t *testing.T) {
 		t.Fatalf("parsed back: %+v", dids)
 	}
 }
+
+// TestDIDsGetProviderForResellerWithOwnProviders: search_provider applies
+// to a reseller whose own_providers is on.
+func TestDIDsGetProviderForResellerWithOwnProviders(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	e.exec("UPDATE users SET own_providers = 1 WHERE id = 3")
+	if got := e.list("reseller", "search_provider", "21"); got != "No DIDs found" {
+		t.Fatalf("got %q", got)
+	}
+	if got := e.call("did_details_update", "reseller", "did_id", "4", "did_provider_id", "21"); got != "DID details successfully updated" {
+		t.Fatal(got)
+	}
+	if got := e.list("reseller", "search_provider", "21"); got != "37060000003" {
+		t.Fatalf("got %q", got)
+	}
+}
