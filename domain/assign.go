@@ -46,27 +46,21 @@ func Assign(m AssignMethod, in AssignInput) (DID, error) {
 	if err := checkDIDInPool(c, in.DID, ErrDIDNotAuthorized); err != nil {
 		return DID{}, err
 	}
-	did := *in.DID
-	reservedForDeviceUser := did.Status == StatusReserved && did.UserID == in.Device.UserID
-	if did.Status != StatusFree && !reservedForDeviceUser {
-		return DID{}, ErrDIDNotFree
-	}
+	mv, args := MoveDeviceAssign, MoveArgs{Caller: c, Device: in.Device}
 	if m == TrunkAssign {
-		if did.Status == StatusFree {
-			return DID{}, ErrDIDMustBeReserved
-		}
-		if !in.Device.IsTrunk {
-			return DID{}, ErrDeviceNotTrunk
-		}
+		mv = MoveTrunkAssign
+	}
+	if err := Refuse(mv, *in.DID, args); err != nil {
+		return DID{}, err
+	}
+	if m == TrunkAssign && !in.Device.IsTrunk {
+		return DID{}, ErrDeviceNotTrunk
 	}
 	if c.Is(Reseller) && (in.DeviceUser.Hidden ||
 		(m == DeviceAssign && in.Device.IsTrunk && !in.Settings.ResellersAllowAssignDIDToTrunk)) {
 		return DID{}, ErrDeviceNotAssigned
 	}
-	did.Status = StatusActive
-	did.DeviceID = in.Device.ID
-	did.UserID = in.Device.UserID
-	return did, nil
+	return Step(mv, *in.DID, args)
 }
 
 // Unassign applies did_device_unassign's checks in MOR's order and returns
@@ -83,31 +77,18 @@ func Unassign(c Caller, d *DID) (DID, error) {
 	if err := checkDIDInPool(c, d, ErrDIDNotAuthorizedUnas); err != nil {
 		return DID{}, err
 	}
-	did := *d
-	if did.Status != StatusActive {
-		return DID{}, ErrDIDAlreadyFree
-	}
-	if did.DialplanID != 0 {
-		return DID{}, ErrDIDOnDialplan
-	}
-	did.Status = StatusFree
-	did.DeviceID = 0
-	did.UserID = 0
-	return did, nil
+	return Step(MoveUnassign, *d, MoveArgs{Caller: c})
 }
 
-// checkDIDInPool runs the shared DID checks of the assign methods: found, in
-// the caller's pool (the admin too is confined to his own pool here, as in
-// MOR's code), not terminated.
+// checkDIDInPool runs the shared DID checks of the assign methods: found and
+// in the caller's pool (the admin too is confined to his own pool here, as in
+// MOR's code). The status checks are the lifecycle's (lifecycle.go).
 func checkDIDInPool(c Caller, d *DID, notAuthorized *Error) error {
 	if d == nil {
 		return ErrDIDNotFound
 	}
 	if d.ResellerID != c.Scope() {
 		return notAuthorized
-	}
-	if d.Status == StatusTerminated {
-		return ErrDIDTerminated
 	}
 	return nil
 }

@@ -27,16 +27,28 @@ func runScenarios(t *testing.T, method string, tests []scenario) {
 				fixture = demoYAML
 			}
 			e := newEnv(t, fixture)
-			before := e.didRows()
+			before, actionsBefore := e.didRows(), len(e.actions())
 			got := e.call(method, tt.u, tt.params...)
 			if got != tt.want {
 				t.Fatalf("answer = %q, want %q", got, tt.want)
 			}
-			if got != "Device assigned to DID" && got != "Device was unassigned from DID" && e.didRows() != before {
+			if !successTexts[got] && e.didRows() != before {
 				t.Fatalf("error answer %q changed the DIDs:\nbefore %s\nafter  %s", got, before, e.didRows())
+			}
+			if successTexts[got] && len(e.actions()) != actionsBefore+1 {
+				t.Fatalf("success %q wrote %d action rows, want 1", got, len(e.actions())-actionsBefore)
 			}
 		})
 	}
+}
+
+// successTexts are the DID methods' success answers; any other answer must
+// leave the DIDs and the action log as they were.
+var successTexts = map[string]bool{
+	"Device assigned to DID": true, "Device was unassigned from DID": true, "DID created": true,
+	"DID details successfully updated": true, "DID successfully closed": true,
+	"DID was successfully closed": true, "DID successfully terminated": true,
+	"DID successfully made available": true, "DID successfully deleted": true,
 }
 
 var trunkOn = withSetting(demoYAML, "resellers_allow_assign_did_to_trunk", "true")

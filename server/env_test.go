@@ -188,6 +188,7 @@ type answer struct {
 	XMLName xml.Name `xml:"page"`
 	Success string   `xml:"status>success"`
 	Error   string   `xml:"status>error"`
+	Nested  string   `xml:"status>status"` // did_delete's success
 	DIDID   string   `xml:"did_id"`
 	Device  string   `xml:"device_id"`
 }
@@ -198,6 +199,9 @@ func answerText(t *testing.T, body string) string {
 	a := parseAnswer(t, body)
 	if a.Success != "" {
 		return a.Success
+	}
+	if a.Nested != "" {
+		return a.Nested
 	}
 	return a.Error
 }
@@ -222,6 +226,16 @@ func (e *env) didRows() string {
 		e.t.Fatal(err)
 	}
 	return fmt.Sprintf("%+v|%d actions", w.DIDs, len(w.Actions))
+}
+
+// actions returns the action log.
+func (e *env) actions() []domain.Action {
+	e.t.Helper()
+	w, err := e.st.Export(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return w.Actions
 }
 
 // did returns one DID by number.

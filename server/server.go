@@ -70,6 +70,14 @@ func (s *Server) routes() {
 		"did_trunk_device_assign": {s.handleDIDTrunkDeviceAssign, envStatus},
 		"did_device_assign":       {s.handleDIDDeviceAssign, envStatus},
 		"did_device_unassign":     {s.handleDIDDeviceUnassign, envStatus},
+		"did_create":              {s.handleDIDCreate, envStatus},
+		"did_details_update":      {s.handleDIDDetailsUpdate, envStatus},
+		"did_close":               {s.handleDIDClosing, envStatus},
+		"did_subscription_stop":   {s.handleDIDClosing, envStatus},
+		"did_terminate":           {s.handleDIDClosing, envStatus},
+		"did_make_free":           {s.handleDIDClosing, envStatus},
+		"did_delete":              {s.handleDIDClosing, envStatus},
+		"dids_get":                {s.handleDIDsGet, envStatus},
 	}
 }
 

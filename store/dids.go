@@ -110,11 +110,7 @@ func (s *Store) saveDIDMove(ctx context.Context, tx queryer, c domain.Caller, me
 	if err != nil {
 		return writeFailedError{err}
 	}
-	a := domain.DIDAction(s.Now(), c, method, before, after)
-	if err := insertAction(ctx, tx, a); err != nil {
-		return writeFailedError{err}
-	}
-	return nil
+	return insertActionOrFail(ctx, tx, domain.DIDAction(s.Now(), c, method, before, after))
 }
 
 // writeFailed maps a failure of the write step or of the commit to the

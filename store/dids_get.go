@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"morlite/domain"
+)
+
+// ownerName is a user's display name in SQL, as domain.User.DisplayName
+// makes it: first and last name joined by one space and trimmed, else the
+// username.
+const ownerName = `CASE WHEN trim(trim(o.first_name) || ' ' || trim(o.last_name)) = '' THEN o.username
+	ELSE trim(trim(o.first_name) || ' ' || trim(o.last_name)) END`
+
+// listColumns are a DID's columns and the names dids_get shows.
+const listColumns = `d.id, d.did, d.status, d.user_id, coalesce(d.device_id, 0), coalesce(d.dialplan_id, 0),
+	d.reseller_id, coalesce(d.provider_id, 0), d.language, d.call_limit, d.comment, d.reseller_comment,
+	d.grace_time, d.closed_till, d.call_count, d.tonezone,
+	coalesce(p.name, ''), coalesce(r.first_name, ''), coalesce(r.last_name, ''), coalesce(r.username, ''),
+	coalesce(o.first_name, ''), coalesce(o.last_name, ''), coalesce(o.username, ''),
+	coalesce(dv.device_type || '/' || dv.name, ''), coalesce(dp.name || ' (' || dp.dptype || ')', '')`
+
+const listFrom = ` FROM dids d
+	LEFT JOIN providers p ON p.id = d.provider_id
+	LEFT JOIN users r ON r.id = d.reseller_id AND d.reseller_id <> 0
+	LEFT JOIN users o ON o.id = d.user_id
+	LEFT JOIN devices dv ON dv.id = d.device_id
+	LEFT JOIN dialplans dp ON dp.id = d.dialplan_id`
+
+// where is a WHERE clause built from fixed fragments; request values only
+// ever travel as arguments of its placeholders.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// searchWhere turns a dids_get search into its WHERE clause.
+func searchWhere(s domain.DIDSearch) where {
+	var w where
+	c := s.Caller
+	switch {
+	case c.Is(domain.Reseller):
+		w.add("d.reseller_id = ?", c.User.ID)
+	case c.Is(domain.PlainUser):
+		w.add("d.user_id = ?", c.User.ID)
+	}
+	if s.Number != nil {
+		w.add("d.did LIKE ?", *s.Number)
+	}
+	if s.NoMatch {
+		w.add("0")
+	} else if s.Status != nil {
+		w.add("d.status = ?", string(*s.Status))
+	}
+	if s.AdminPoolOnly {
+		w.add("d.reseller_id = 0")
+	}
+	if s.User != nil {
+		w.add("(d.user_id = ? OR (? > 0 AND d.reseller_id = ?))", *s.User, *s.User, *s.User)
+	}
+	for _, f := range []struct {
+		col string
+		v   *int64
+	}{{"d.device_id", s.Device}, {"d.dialplan_id", s.Dialplan}, {"d.provider_id", s.Provider}} {
+		if f.v != nil {
+			w.add("coalesce("+f.col+", 0) = ?", *f.v)
+		}
+	}
+	if s.Language != nil {
+		w.add("lower(d.language) = lower(?)", *s.Language)
+	}
+	if s.Owner != nil {
+		w.add("d.status <> 'free' AND ("+ownerName+") LIKE ?", *s.Owner)
+	}
+	if s.HideTerminated {
+		w.add("d.status <> 'terminated'")
+	}
+	return w
+}
+
+// SearchDIDs runs dids_get on the read pool: the caller's DIDs matching the
+// search, ordered by number, one page. An empty result is
+// domain.ErrNoDIDsFound.
+func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
+	w := searchWhere(search)
+	query := "SELECT " + listColumns + listFrom
+	if len(w.conds) > 0 {
+		query += " WHERE " + strings.Join(w.conds, " AND ")
+	}
+	limit := search.Limit
+	if limit == 0 {
+		limit = -1
+	}
+	query += " ORDER BY d.did, d.id LIMIT ? OFFSET ?"
+	rows, err := s.read.QueryContext(ctx, query, append(w.args, limit, search.Offset)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.DIDListing
+	for rows.Next() {
+		l, err := scanListing(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, domain.ErrNoDIDsFound
+	}
+	return out, nil
+}
+
+func scanListing(r scanner) (domain.DIDListing, error) {
+	var l domain.DIDListing
+	var res, own domain.User
+	d, err := scanDID(scanPrefix{r, []any{
+		&l.ProviderName, &res.FirstName, &res.LastName, &res.Username,
+		&own.FirstName, &own.LastName, &own.Username, &l.DeviceLabel, &l.DialPlan}})
+	if err != nil {
+		return l, err
+	}
+	l.DID = *d
+	if d.ResellerID != 0 {
+		l.ResellerName = res.DisplayName()
+	}
+	l.OwnerName = own.DisplayName()
+	return l, nil
+}
+
+// scanPrefix lets scanDID read the leading DID columns of a wider row: the
+// extra destinations are appended to its Scan.
+type scanPrefix struct {
+	r     scanner
+	extra []any
+}
+
+func (s scanPrefix) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
