@@ -119,7 +119,7 @@ func deleteDID(ctx context.Context, tx *sql.Tx, in domain.DIDMethodInput, d doma
 	return insertActionOrFail(ctx, tx, domain.DIDDeletedAction(in.Now, in.Caller, d))
 }
 
-func insertActionOrFail(ctx context.Context, tx *sql.Tx, a domain.Action) error {
+func insertActionOrFail(ctx context.Context, tx queryer, a domain.Action) error {
 	if err := insertAction(ctx, tx, a); err != nil {
 		return writeFailedError{err}
 	}
