@@ -9,8 +9,9 @@ import (
 // benchSecret is the admin's key in a bench world.
 const benchSecret = "bench-secret"
 
-// World builds a bench world in memory: the admin, one plain user with one
-// trunk device per client, and n DIDs, DID i reserved for user i mod clients.
+// World builds a bench world: the admin, one plain user with one trunk
+// device per client, and n DIDs (generated while they are inserted), DID i
+// reserved for user i mod clients.
 func World(n, clients int) *domain.World {
 	settings := map[string]string{}
 	for _, spec := range domain.SettingSpecs {
@@ -28,10 +29,14 @@ func World(n, clients int) *domain.World {
 			Username: fmt.Sprint(1000 + id), Extension: fmt.Sprint(1000 + id), DeviceType: "SIP",
 			IsTrunk: true, Host: "dynamic", Language: "en", LocationID: 1})
 	}
-	w.DIDs = make([]domain.DID, n)
-	for i := range w.DIDs {
-		w.DIDs[i] = domain.DID{ID: int64(i + 1), Number: didNumber(i), Status: domain.StatusReserved,
-			UserID: int64(i%clients + 1), Language: "en"}
+	w.MoreDIDs = func(yield func(domain.DID) bool) {
+		for i := 0; i < n; i++ {
+			d := domain.DID{ID: int64(i + 1), Number: didNumber(i), Status: domain.StatusReserved,
+				UserID: int64(i%clients + 1), Language: "en"}
+			if !yield(d) {
+				return
+			}
+		}
 	}
 	return w
 }

@@ -1,5 +1,7 @@
 package domain
 
+import "iter"
+
 // World is everything morlite stores: what a fixture file describes and what
 // export writes. Rows are kept in id order.
 type World struct {
@@ -12,4 +14,8 @@ type World struct {
 	Dialplans []Dialplan
 	DIDs      []DID
 	Actions   []Action
+	// MoreDIDs, when set, yields further DIDs for a bulk load (the bench
+	// seeds a million this way without holding them in memory). Export
+	// never sets it.
+	MoreDIDs iter.Seq[DID]
 }

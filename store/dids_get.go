@@ -51,7 +51,7 @@ func searchWhere(s domain.DIDSearch) where {
 		w.add("d.user_id = ?", c.User.ID)
 	}
 	if s.Number != nil {
-		w.add("d.did LIKE ?", *s.Number)
+		addNumberPattern(&w, *s.Number)
 	}
 	if s.NoMatch {
 		w.add("0")
@@ -84,6 +84,29 @@ func searchWhere(s domain.DIDSearch) where {
 	return w
 }
 
+// addNumberPattern adds search_did_number's LIKE. SQLite cannot use the
+// unique index on dids.did for a LIKE (it is case-insensitive, the index is
+// not), so the two patterns integrations send most are given in a form that
+// can: no wildcard is an exact match, and digits then one trailing % a range.
+// DID numbers are digits only, so each form matches exactly what LIKE would.
+func addNumberPattern(w *where, pattern string) {
+	literal := strings.TrimSuffix(pattern, "%")
+	if strings.ContainsAny(literal, "%_") {
+		w.add("d.did LIKE ?", pattern)
+		return
+	}
+	if literal == pattern {
+		w.add("d.did = ?", pattern)
+		return
+	}
+	if literal != "" && domain.IsDigits(literal) {
+		next := literal[:len(literal)-1] + string(literal[len(literal)-1]+1)
+		w.add("d.did >= ? AND d.did < ?", literal, next)
+		return
+	}
+	w.add("d.did LIKE ?", pattern)
+}
+
 // SearchDIDs runs dids_get on the read pool: the caller's DIDs matching the
 // search, ordered by number, one page. An empty result is
 // domain.ErrNoDIDsFound.
@@ -98,7 +121,7 @@ func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]doma
 		limit = -1
 	}
 	query += " ORDER BY d.did, d.id LIMIT ? OFFSET ?"
-	rows, err := s.read.QueryContext(ctx, query, append(w.args, limit, search.Offset)...)
+	rows, err := s.reader().QueryContext(ctx, query, append(w.args, limit, search.Offset)...)
 	if err != nil {
 		return nil, err
 	}

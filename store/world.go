@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strings"
 
 	"morlite/domain"
 )
@@ -163,24 +164,57 @@ func insertDialplans(ctx context.Context, tx *sql.Tx, w *domain.World) error {
 	return nil
 }
 
+// didRowsPerInsert is how many DIDs one INSERT statement carries: a bulk
+// load of a million spends most of its time per statement, not per row.
+const didRowsPerInsert = 64
+
+const didInsert = `INSERT INTO dids (id, did, status, user_id, device_id, dialplan_id, reseller_id,
+	provider_id, language, call_limit, comment, reseller_comment, grace_time, closed_till,
+	call_count, tonezone) VALUES `
+
+const didValues = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+func didArgs(d domain.DID) []any {
+	return []any{d.ID, d.Number, d.Status, d.UserID, nullID(d.DeviceID), nullID(d.DialplanID),
+		d.ResellerID, nullID(d.ProviderID), d.Language, d.CallLimit, d.Comment,
+		d.ResellerComment, d.GraceTime, formatTime(d.ClosedTill), d.CallCount, d.Tonezone}
+}
+
+// insertDIDs inserts the world's DIDs (and MoreDIDs) in multi-row statements.
 func insertDIDs(ctx context.Context, tx *sql.Tx, w *domain.World) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO dids (id, did, status, user_id, device_id,
-		dialplan_id, reseller_id, provider_id, language, call_limit, comment, reseller_comment,
-		grace_time, closed_till, call_count, tonezone)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	full, err := tx.PrepareContext(ctx, didInsert+strings.Repeat(didValues+", ", didRowsPerInsert-1)+didValues)
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
+	defer full.Close()
+	args := make([]any, 0, 16*didRowsPerInsert)
+	rows := 0
+	add := func(d domain.DID) error {
+		args, rows = append(args, didArgs(d)...), rows+1
+		if rows < didRowsPerInsert {
+			return nil
+		}
+		_, err := full.ExecContext(ctx, args...)
+		args, rows = args[:0], 0
+		return err
+	}
 	for _, d := range w.DIDs {
-		if _, err := stmt.ExecContext(ctx, d.ID, d.Number, d.Status, d.UserID, nullID(d.DeviceID),
-			nullID(d.DialplanID), d.ResellerID, nullID(d.ProviderID), d.Language, d.CallLimit,
-			d.Comment, d.ResellerComment, d.GraceTime, formatTime(d.ClosedTill), d.CallCount,
-			d.Tonezone); err != nil {
+		if err := add(d); err != nil {
 			return err
 		}
 	}
-	return nil
+	if w.MoreDIDs != nil {
+		for d := range w.MoreDIDs {
+			if err := add(d); err != nil {
+				return err
+			}
+		}
+	}
+	if rows == 0 {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, didInsert+strings.Repeat(didValues+", ", rows-1)+didValues, args...)
+	return err
 }
 
 func insertActions(ctx context.Context, tx *sql.Tx, w *domain.World) error {
