@@ -120,7 +120,7 @@ func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]doma
 	if limit == 0 {
 		limit = -1
 	}
-	query += " ORDER BY d.did, d.id LIMIT ? OFFSET ?"
+	query += " ORDER BY d.did LIMIT ? OFFSET ?" // did is unique: a total order, and the index gives it without a sort
 	rows, err := s.reader().QueryContext(ctx, query, append(w.args, limit, search.Offset)...)
 	if err != nil {
 		return nil, err
