@@ -2,65 +2,123 @@ package domain
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
-// didColumns returns the DID columns that moves and did_details_update
-// change, by MOR column name.
-func didColumns(d DID) map[string]any {
-	closed := ""
-	if !d.ClosedTill.IsZero() {
-		closed = d.ClosedTill.UTC().Format(TimeLayout)
+// didField is one DID column the action log records, by MOR column name;
+// the list is in alphabetical order, the order the log writes them in.
+type didField struct {
+	name string
+	get  func(DID) any
+}
+
+var didFields = []didField{
+	{"call_limit", func(d DID) any { return d.CallLimit }},
+	{"closed_till", func(d DID) any { return formatClosedTill(d.ClosedTill) }},
+	{"comment", func(d DID) any { return d.Comment }},
+	{"device_id", func(d DID) any { return d.DeviceID }},
+	{"dialplan_id", func(d DID) any { return d.DialplanID }},
+	{"grace_time", func(d DID) any { return d.GraceTime }},
+	{"language", func(d DID) any { return d.Language }},
+	{"provider_id", func(d DID) any { return d.ProviderID }},
+	{"reseller_comment", func(d DID) any { return d.ResellerComment }},
+	{"reseller_id", func(d DID) any { return d.ResellerID }},
+	{"status", func(d DID) any { return string(d.Status) }},
+	{"user_id", func(d DID) any { return d.UserID }},
+}
+
+func formatClosedTill(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return map[string]any{
-		"status": string(d.Status), "user_id": d.UserID, "device_id": d.DeviceID,
-		"dialplan_id": d.DialplanID, "reseller_id": d.ResellerID, "closed_till": closed,
-		"provider_id": d.ProviderID, "language": d.Language, "call_limit": d.CallLimit,
-		"comment": d.Comment, "reseller_comment": d.ResellerComment, "grace_time": d.GraceTime,
+	return t.UTC().Format(TimeLayout)
+}
+
+// DIDChange is one column a change of a DID moves from one value to
+// another (values as the action log writes them: closed_till as MOR's
+// datetime text, "" when none).
+type DIDChange struct {
+	Column        string
+	Before, After any
+}
+
+// DIDChanges lists the columns that differ between before and after, in
+// alphabetical order.
+func DIDChanges(before, after DID) []DIDChange {
+	var out []DIDChange
+	for _, f := range didFields {
+		if b, a := f.get(before), f.get(after); b != a {
+			out = append(out, DIDChange{Column: f.name, Before: b, After: a})
+		}
 	}
+	return out
+}
+
+// jsonObject writes name/value pairs as a JSON object, in the given order.
+func jsonObject(names []string, values []any) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(n)
+		v, _ := json.Marshal(values[i])
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // DIDAction records a change of a DID by a caller: Data and Data2 hold the
 // changed columns before and after, as JSON objects.
 func DIDAction(now time.Time, c Caller, method string, before, after DID) Action {
-	b, a := didColumns(before), didColumns(after)
-	for k, v := range b {
-		if a[k] == v {
-			delete(a, k)
-			delete(b, k)
-		}
+	return DIDActionOf(now, c, method, after.ID, DIDChanges(before, after))
+}
+
+// DIDActionOf is DIDAction for changes already listed.
+func DIDActionOf(now time.Time, c Caller, method string, id int64, changes []DIDChange) Action {
+	names := make([]string, len(changes))
+	b, a := make([]any, len(changes)), make([]any, len(changes))
+	for i, ch := range changes {
+		names[i], b[i], a[i] = ch.Column, ch.Before, ch.After
 	}
-	data, _ := json.Marshal(b)
-	data2, _ := json.Marshal(a)
 	var uid int64 = -1
 	if c.User != nil {
 		uid = c.User.ID
 	}
 	return Action{
 		Date: now.UTC().Truncate(time.Second), UserID: uid, Action: method,
-		TargetType: "did", TargetID: after.ID, Data: string(data), Data2: string(data2),
+		TargetType: "did", TargetID: id, Data: jsonObject(names, b), Data2: jsonObject(names, a),
 	}
 }
 
 // DIDCreatedAction records did_create: before is {}, after every column.
 func DIDCreatedAction(now time.Time, c Caller, d DID) Action {
 	a := DIDAction(now, c, "did_create", DID{}, d)
-	data2, _ := json.Marshal(allColumns(d))
-	a.Data, a.Data2 = "{}", string(data2)
+	a.Data, a.Data2 = "{}", allColumns(d)
 	return a
 }
 
 // DIDDeletedAction records did_delete: before every column, after {}.
 func DIDDeletedAction(now time.Time, c Caller, d DID) Action {
 	a := DIDAction(now, c, "did_delete", d, d)
-	data, _ := json.Marshal(allColumns(d))
-	a.Data, a.Data2 = string(data), "{}"
+	a.Data, a.Data2 = allColumns(d), "{}"
 	return a
 }
 
-// allColumns is didColumns with the number, for a row that appears or goes.
-func allColumns(d DID) map[string]any {
-	m := didColumns(d)
-	m["did"] = d.Number
-	return m
+// allColumns is every recorded column and the number, as a JSON object
+// with its keys in alphabetical order, for a row that appears or goes.
+func allColumns(d DID) string {
+	fields := append([]didField{{"did", func(d DID) any { return d.Number }}}, didFields...)
+	slices.SortFunc(fields, func(a, b didField) int { return strings.Compare(a.name, b.name) })
+	names, values := make([]string, len(fields)), make([]any, len(fields))
+	for i, f := range fields {
+		names[i], values[i] = f.name, f.get(d)
+	}
+	return jsonObject(names, values)
 }

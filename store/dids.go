@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"morlite/domain"
 )
@@ -101,16 +102,37 @@ type writeFailedError struct{ err error }
 func (e writeFailedError) Error() string { return e.err.Error() }
 func (e writeFailedError) Unwrap() error { return e.err }
 
-// saveDIDMove stores a DID's new state and its action log row.
+// saveDIDMove stores a DID's new state and its action log row. Only the
+// columns that changed are written, so SQLite touches only their indexes.
 func (s *Store) saveDIDMove(ctx context.Context, tx queryer, c domain.Caller, method string, before, after domain.DID) error {
-	_, err := tx.ExecContext(ctx, `UPDATE dids SET status = ?, user_id = ?, device_id = ?,
-		dialplan_id = ?, reseller_id = ?, closed_till = ? WHERE id = ?`,
-		after.Status, after.UserID, nullID(after.DeviceID), nullID(after.DialplanID),
-		after.ResellerID, formatTime(after.ClosedTill), after.ID)
-	if err != nil {
-		return writeFailedError{err}
+	changes := domain.DIDChanges(before, after)
+	if len(changes) > 0 {
+		set := make([]string, len(changes))
+		args := make([]any, 0, len(changes)+1)
+		for i, ch := range changes {
+			set[i] = ch.Column + " = ?"
+			args = append(args, columnValue(ch.Column, ch.After))
+		}
+		query := "UPDATE dids SET " + strings.Join(set, ", ") + " WHERE id = ?"
+		if _, err := tx.ExecContext(ctx, query, append(args, after.ID)...); err != nil {
+			return writeFailedError{err}
+		}
 	}
-	return insertActionOrFail(ctx, tx, domain.DIDAction(s.Now(), c, method, before, after))
+	return insertActionOrFail(ctx, tx, domain.DIDActionOf(s.Now(), c, method, after.ID, changes))
+}
+
+// columnValue maps a logged DID value to its stored form: MOR's 0 as NULL
+// in a foreign key, no closed_till as NULL.
+func columnValue(column string, v any) any {
+	switch column {
+	case "device_id", "dialplan_id", "provider_id":
+		return nullID(v.(int64))
+	case "closed_till":
+		if v == "" {
+			return nil
+		}
+	}
+	return v
 }
 
 // writeFailed maps a failure of the write step or of the commit to the
