@@ -2,10 +2,12 @@ package server
 
 import (
 	"bytes"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -254,22 +256,24 @@ func TestTransportFaults(t *testing.T) {
 		{"BodyTooLarge", "", "application/x-www-form-urlencoded", big, 413, "Request too large"},
 		{"QueryTooLarge", big, "", "", 413, "Request too large"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, demoYAML)
-			before := e.didRows()
-			req := httptest.NewRequest("POST", "/billing/api/did_device_unassign?"+tt.query, strings.NewReader(tt.body))
-			if tt.ctype != "" {
-				req.Header.Set("Content-Type", tt.ctype)
-			}
-			rec := e.do(req)
-			if rec.Code != tt.code || answerText(t, rec.Body.String()) != tt.want {
-				t.Fatalf("HTTP %d\n%s", rec.Code, rec.Body)
-			}
-			if e.didRows() != before {
-				t.Fatal("a refused request changed the DIDs")
-			}
-		})
+	e := newEnv(t, demoYAML)
+	before := e.didRows()
+	for _, method := range slices.Sorted(maps.Keys(e.srv.methods)) {
+		for _, tt := range tests {
+			t.Run(method+"/"+tt.name, func(t *testing.T) {
+				req := httptest.NewRequest("POST", "/billing/api/"+method+"?"+tt.query, strings.NewReader(tt.body))
+				if tt.ctype != "" {
+					req.Header.Set("Content-Type", tt.ctype)
+				}
+				rec := e.do(req)
+				if rec.Code != tt.code || answerText(t, rec.Body.String()) != tt.want {
+					t.Fatalf("HTTP %d\n%s", rec.Code, rec.Body)
+				}
+				if e.didRows() != before {
+					t.Fatal("a refused request changed the DIDs")
+				}
+			})
+		}
 	}
 	t.Run("MethodNotAllowed", func(t *testing.T) {
 		e := newEnv(t, demoYAML)
