@@ -2,11 +2,8 @@ package server
 
 import (
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"morlite/store"
@@ -40,30 +37,9 @@ func TestOverloadSheds(t *testing.T) {
 	e.exec(`CREATE TRIGGER slow AFTER UPDATE ON dids BEGIN
 		SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x FROM c);
 	END`)
-	ts := httptest.NewServer(e.srv)
-	defer ts.Close()
-
-	codes := make([]string, n+1)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 1; i <= n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			v := sign("did_device_assign", "admin", "device_id", "1", "did", fmt.Sprint(5000+i))
-			resp, err := http.Post(ts.URL+"/billing/api/did_device_assign?"+v.Encode(), "", nil)
-			if err != nil {
-				codes[i] = err.Error()
-				return
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			codes[i] = fmt.Sprintf("%d %s %s", resp.StatusCode, resp.Header.Get("Retry-After"), answerTextOrRaw(string(body)))
-		}()
-	}
-	close(start)
-	wg.Wait()
+	codes := e.postConcurrently(n, func(i int) (string, url.Values) {
+		return "did_device_assign", sign("did_device_assign", "admin", "device_id", "1", "did", fmt.Sprint(5000+i))
+	})
 
 	ok, shed := 0, 0
 	for i := 1; i <= n; i++ {

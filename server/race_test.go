@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -32,37 +33,16 @@ devices:
 func TestConcurrentAssignOneWinner(t *testing.T) {
 	const n = 50
 	e := newEnv(t, raceFixture(n))
-	ts := httptest.NewServer(e.srv)
-	defer ts.Close()
-
-	answers := make([]string, n+1)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for dev := 1; dev <= n; dev++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			v := sign("did_trunk_device_assign", "admin", "device_id", fmt.Sprint(dev), "did", "123456789")
-			resp, err := http.Post(ts.URL+"/billing/api/did_trunk_device_assign?"+v.Encode(), "", nil)
-			if err != nil {
-				answers[dev] = err.Error()
-				return
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			answers[dev] = fmt.Sprintf("%d %s", resp.StatusCode, answerTextOrRaw(string(body)))
-		}()
-	}
-	close(start)
-	wg.Wait()
+	answers := e.postConcurrently(n, func(dev int) (string, url.Values) {
+		return "did_trunk_device_assign", sign("did_trunk_device_assign", "admin", "device_id", fmt.Sprint(dev), "did", "123456789")
+	})
 
 	winner, lost := 0, 0
 	for dev := 1; dev <= n; dev++ {
 		switch answers[dev] {
-		case "200 Device assigned to DID":
+		case "200  Device assigned to DID":
 			winner = dev
-		case "200 DID is not free":
+		case "200  DID is not free":
 			lost++
 		default:
 			t.Errorf("device %d: unexpected answer %q", dev, answers[dev])
@@ -74,6 +54,36 @@ func TestConcurrentAssignOneWinner(t *testing.T) {
 	if d := e.did("123456789"); d.Status != "active" || d.DeviceID != int64(winner) || d.UserID != 5 {
 		t.Fatalf("database shows %+v, winner was device %d", d, winner)
 	}
+}
+
+// postConcurrently starts a real HTTP server on the env and sends n
+// requests at once, request i (from 1) built by req. Answer i reads
+// "STATUS Retry-After TEXT" (Retry-After empty when absent).
+func (e *env) postConcurrently(n int, req func(i int) (method string, v url.Values)) []string {
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+	answers := make([]string, n+1)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 1; i <= n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			method, v := req(i)
+			<-start
+			resp, err := http.Post(ts.URL+"/billing/api/"+method+"?"+v.Encode(), "", nil)
+			if err != nil {
+				answers[i] = err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			answers[i] = fmt.Sprintf("%d %s %s", resp.StatusCode, resp.Header.Get("Retry-After"), answerTextOrRaw(string(body)))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return answers
 }
 
 // answerTextOrRaw extracts the envelope's text without failing the test
