@@ -3,27 +3,18 @@ package server
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"testing"
 
 	"morlite/store"
 )
 
-// floodFixture is n free DIDs in the admin's pool and one device.
+// floodFixture is n free DIDs in the admin's pool and one device of bob's.
 func floodFixture(n int) string {
-	var b strings.Builder
-	b.WriteString(`settings: {allow_api: true, api_secret_key: secret}
-users:
-  - {id: 0, username: admin, usertype: admin}
-  - {id: 5, username: bob, usertype: user, owner_id: 0}
-devices:
-  - {id: 1, user_id: 5, name: "d1", extension: "101"}
-dids:
-`)
+	var dids []string
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {id: %d, did: \"%d\"}\n", i, 5000+i)
+		dids = append(dids, fmt.Sprintf(`{id: %d, did: "%d"}`, i, 5000+i))
 	}
-	return b.String()
+	return bobsWorld([]string{`{id: 1, user_id: 5, name: "d1", extension: "101"}`}, dids)
 }
 
 // TestOverloadSheds floods a server whose writes are slow and whose queue is

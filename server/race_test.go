@@ -11,20 +11,34 @@ import (
 	"testing"
 )
 
-// raceFixture is bob with n trunk devices and one DID reserved for him.
-func raceFixture(n int) string {
+// bobsWorld is a fixture with the admin (key "secret") and bob, plus the
+// given device and DID rows (YAML flow maps, one a line).
+func bobsWorld(devices, dids []string) string {
 	var b strings.Builder
 	b.WriteString(`settings: {allow_api: true, api_secret_key: secret}
 users:
   - {id: 0, username: admin, usertype: admin}
   - {id: 5, username: bob, usertype: user, owner_id: 0}
-devices:
 `)
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {id: %d, user_id: 5, name: \"t%d\", extension: \"%d\", istrunk: 1}\n", i, i, 100+i)
+	for _, section := range []struct {
+		name string
+		rows []string
+	}{{"devices", devices}, {"dids", dids}} {
+		b.WriteString(section.name + ":\n")
+		for _, r := range section.rows {
+			b.WriteString("  - " + r + "\n")
+		}
 	}
-	b.WriteString("dids:\n  - {id: 1, did: \"123456789\", status: reserved, user_id: 5}\n")
 	return b.String()
+}
+
+// raceFixture is bob with n trunk devices and one DID reserved for him.
+func raceFixture(n int) string {
+	var devices []string
+	for i := 1; i <= n; i++ {
+		devices = append(devices, fmt.Sprintf(`{id: %d, user_id: 5, name: "t%d", extension: "%d", istrunk: 1}`, i, i, 100+i))
+	}
+	return bobsWorld(devices, []string{`{id: 1, did: "123456789", status: reserved, user_id: 5}`})
 }
 
 // TestConcurrentAssignOneWinner sends 50 concurrent requests over real HTTP,
