@@ -70,6 +70,7 @@ func TestLogsHoldNoSecret(t *testing.T) {
 // password in plain text (none may be there), verifies every stored hash
 // with bcrypt, and expects two users with one password to get two hashes.
 func TestPasswordsStoredSalted(t *testing.T) {
+	skipUnderRace(t)
 	passwords := map[string]string{}
 	for _, m := range regexp.MustCompile(`username: (\w+), password: ([^,}\s]+)`).FindAllStringSubmatch(demoYAML, -1) {
 		passwords[m[1]] = m[2]
