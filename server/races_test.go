@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"morlite/domain"
 )
@@ -148,13 +149,14 @@ func race(t *testing.T, e *env, racers []racer) map[string]int {
 	}
 	var wg sync.WaitGroup
 	start := make(chan struct{})
+	client := &http.Client{Timeout: time.Minute}
 	for _, s := range shots {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			v := s.v
 			<-start
-			resp, err := http.Post(ts.URL+"/billing/api/"+s.r.method+"?"+v.Encode(), "", nil)
+			resp, err := client.Post(ts.URL+"/billing/api/"+s.r.method+"?"+v.Encode(), "", nil)
 			if err != nil {
 				s.text = err.Error()
 				return
