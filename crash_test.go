@@ -290,15 +290,15 @@ func verifyCrash(t *testing.T, db string, clients []*crashClient, seen map[int64
 		for _, e := range c.errors {
 			t.Errorf("client %d: unexpected answer %s", c.id, e)
 		}
-		n, a := c.verify(t, rows, dids, seen)
+		n, a := c.verify(t.Errorf, rows, dids, seen)
 		verified, applied = verified+n, applied+a
 	}
 	return verified, applied
 }
 
 // verify checks one client's DIDs and resets its view from the database.
-func (c *crashClient) verify(t *testing.T, rows map[int64][]domain.Action, dids map[int64]domain.DID, seen map[int64]int) (int, int) {
-	t.Helper()
+// Each problem found goes to report.
+func (c *crashClient) verify(report func(string, ...any), rows map[int64][]domain.Action, dids map[int64]domain.DID, seen map[int64]int) (int, int) {
 	want := map[int64][]crashReq{}
 	for _, r := range c.answered {
 		want[r.did] = append(want[r.did], r)
@@ -312,19 +312,19 @@ func (c *crashClient) verify(t *testing.T, rows map[int64][]domain.Action, dids 
 			applied++
 		}
 		if len(got) != len(exp) {
-			t.Errorf("client %d DID %d: %d new action rows, %d answered successes (in flight: %v)", c.id, did, len(got), len(want[did]), c.inflight)
+			report("client %d DID %d: %d new action rows, %d answered successes (in flight: %v)", c.id, did, len(got), len(want[did]), c.inflight)
 			continue
 		}
 		for i, a := range got {
 			if !logged(a, exp[i]) {
-				t.Errorf("client %d DID %d: action row %d is %s %s, the client's write %d was %+v", c.id, did, a.ID, a.Action, a.Data2, i, exp[i])
+				report("client %d DID %d: action row %d is %s %s, the client's write %d was %+v", c.id, did, a.ID, a.Action, a.Data2, i, exp[i])
 			}
 		}
 		d := dids[did]
 		if len(exp) > 0 {
 			last := exp[len(exp)-1]
 			if d.Status != last.status || d.DeviceID != last.device {
-				t.Errorf("client %d DID %d: row is %s on device %d, the last write left %s on %d", c.id, did, d.Status, d.DeviceID, last.status, last.device)
+				report("client %d DID %d: row is %s on device %d, the last write left %s on %d", c.id, did, d.Status, d.DeviceID, last.status, last.device)
 			}
 		}
 		seen[did] = len(rows[did])
@@ -340,4 +340,47 @@ func logged(a domain.Action, r crashReq) bool {
 		return false
 	}
 	return a.Action == r.method && a.TargetType == "did" && strings.Contains(a.Data2, want)
+}
+
+// TestCrashVerifierCatchesLoss feeds the verifier a lost answered write, a
+// write applied twice, a half-applied row and an extra write on a DID the
+// client had nothing in flight for: it must report each, and accept the
+// honest cases (the in-flight write applied or not).
+func TestCrashVerifierCatchesLoss(t *testing.T) {
+	assign := crashReq{0, 1, crashNumber(0, 0), "did_trunk_device_assign", domain.StatusActive, 1}
+	unassign := crashReq{0, 1, crashNumber(0, 0), "did_device_unassign", domain.StatusFree, 0}
+	row := func(id int64, r crashReq) domain.Action {
+		return domain.Action{ID: id, TargetType: "did", TargetID: r.did, Action: r.method,
+			Data2: fmt.Sprintf(`{"device_id":%d,"status":"%s"}`, r.device, r.status)}
+	}
+	active := domain.DID{ID: 1, Status: domain.StatusActive, DeviceID: 1, UserID: 5}
+	free := domain.DID{ID: 1, Status: domain.StatusFree}
+	tests := []struct {
+		name     string
+		answered []crashReq
+		inflight *crashReq
+		rows     []domain.Action
+		did      domain.DID
+		problems int
+	}{
+		{"AllLogged", []crashReq{assign, unassign}, nil, []domain.Action{row(1, assign), row(2, unassign)}, free, 0},
+		{"InFlightApplied", []crashReq{assign}, &unassign, []domain.Action{row(1, assign), row(2, unassign)}, free, 0},
+		{"InFlightLost", []crashReq{assign}, &unassign, []domain.Action{row(1, assign)}, active, 0},
+		{"AnsweredLost", []crashReq{assign, unassign}, nil, []domain.Action{row(1, assign)}, active, 1},
+		{"AppliedTwice", []crashReq{assign}, nil, []domain.Action{row(1, assign), row(2, assign)}, active, 1},
+		{"ExtraWithoutInFlight", []crashReq{assign}, nil, []domain.Action{row(1, assign), row(2, unassign)}, free, 1},
+		{"HalfApplied", []crashReq{assign, unassign}, nil, []domain.Action{row(1, assign), row(2, unassign)}, active, 1},
+		{"WrongOrder", []crashReq{assign, unassign}, nil, []domain.Action{row(1, unassign), row(2, assign)}, free, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &crashClient{status: map[int64]domain.Status{1: domain.StatusReserved}, answered: tt.answered, inflight: tt.inflight}
+			var got []string
+			report := func(format string, a ...any) { got = append(got, fmt.Sprintf(format, a...)) }
+			c.verify(report, map[int64][]domain.Action{1: tt.rows}, map[int64]domain.DID{1: tt.did}, map[int64]int{})
+			if len(got) != tt.problems {
+				t.Fatalf("%d problems %q, want %d", len(got), got, tt.problems)
+			}
+		})
+	}
 }
