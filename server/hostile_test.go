@@ -1,11 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -93,6 +95,12 @@ var hostileTransports = []transport{
 		return httptest.NewRequest(http.MethodPost, "/billing/api/"+m+"?"+signedFor(m, n, v).Encode(), nil)
 	}},
 	{"json", func(m, n, v string) *http.Request { return jsonBody(m, signedFor(m, n, v), "") }},
+	{"form", func(m, n, v string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/billing/api/"+m, strings.NewReader(signedFor(m, n, v).Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r
+	}},
+	{"multipart", func(m, n, v string) *http.Request { return multipartBody(m, signedFor(m, n, v)) }},
 	{"unsigned", func(m, n, v string) *http.Request {
 		q := signedFor(m, n, v)
 		q.Set("hash", "0123456789abcdef0123456789abcdef01234567")
@@ -111,6 +119,22 @@ var hostileTransports = []transport{
 	{"json-number", func(m, n, v string) *http.Request {
 		return jsonBody(m, signedFor(m, n, "-12.5e3"), jsonText(n)+`: -12.5e3`)
 	}},
+}
+
+// valueTransports carry every value; the others try their shape once a name.
+var valueTransports = map[string]bool{"query": true, "json": true, "form": true, "multipart": true, "unsigned": true}
+
+// multipartBody sends v as a multipart/form-data body.
+func multipartBody(method string, v url.Values) *http.Request {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k := range v {
+		mw.WriteField(k, v.Get(k))
+	}
+	mw.Close()
+	r := httptest.NewRequest(http.MethodPost, "/billing/api/"+method, &b)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	return r
 }
 
 // signedFor is the method's base parameters with name set to value,
@@ -174,7 +198,7 @@ func TestHostileInputEveryMethod(t *testing.T) {
 					for _, value := range values {
 						h.try(method, tr, name, value)
 						tried++
-						if tr.name != "query" && tr.name != "json" && tr.name != "unsigned" {
+						if !valueTransports[tr.name] {
 							break // the shape, not the value, is what these try
 						}
 					}
