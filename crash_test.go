@@ -195,6 +195,10 @@ func (c *crashClient) run(base string, deadline time.Time) {
 		case err != nil:
 			c.inflight = &req
 			return
+		case text == "Server busy":
+			// shed before it ran (the write queue is full): send it again
+			time.Sleep(10 * time.Millisecond)
+			k--
 		case text == "Device assigned to DID" || text == "Device was unassigned from DID":
 			c.answered = append(c.answered, req)
 			c.status[did] = req.status

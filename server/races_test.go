@@ -173,6 +173,9 @@ func race(t *testing.T, e *env, racers []racer) map[string]int {
 		switch text := strings.TrimPrefix(s.text, "200 "); {
 		case strings.Contains(s.text, "<success>") || isSuccess(text):
 			wins[s.r.method]++
+		case s.text == "503 Server busy":
+			// shed by the write queue before it ran: it changed nothing,
+			// which the action log replay below proves
 		case !slices.Contains(s.r.loses, text):
 			t.Errorf("%s: answer %q is neither a success nor a text the rules give a loser", s.r.method, s.text)
 		}
