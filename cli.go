@@ -35,20 +35,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	var err error
 	switch cmd {
 	case "serve":
-		return runServe(ctx, args, stdout, stderr)
+		err = runServe(ctx, args, stdout, stderr)
 	case "load":
-		return runLoad(ctx, args, stderr)
+		err = runLoad(ctx, args, stderr)
 	case "export":
-		return runExport(ctx, args, stdout, stderr)
+		err = runExport(ctx, args, stdout, stderr)
 	case "hash":
-		return runHash(args, stdout, stderr)
+		err = runHash(args, stdout, stderr)
 	case "bench":
-		return runBench(ctx, args, stdout, stderr)
+		err = runBench(ctx, args, stdout, stderr)
+	default:
+		err = refuse("unknown command %q (want serve, load, export, hash or bench)", cmd)
 	}
-	return refuse("unknown command %q (want serve, load, export, hash or bench)", cmd)
+	// A database morlite may not use is a refusal: one line, status 2.
+	var oe *store.OpenError
+	if errors.As(err, &oe) {
+		return usageError{oe.Error()}
+	}
+	return err
 }
+
+// defaultAddr is loopback: a server is reachable from elsewhere only when
+// its operator says so.
+const defaultAddr = "127.0.0.1:8080"
 
 // dbFlags are the flags serve and load share; each reads its MORLITE_
 // variable, and a flag wins over its variable.
@@ -149,7 +161,7 @@ func prepare(ctx context.Context, f dbFlags, demoWhenEmpty bool) (*store.Store, 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f dbFlags
 	fs := newFlagSet("serve", stderr)
-	addr := fs.String("addr", envOr("MORLITE_ADDR", "127.0.0.1:8080"), "listen address (MORLITE_ADDR)")
+	addr := fs.String("addr", envOr("MORLITE_ADDR", defaultAddr), "listen address (MORLITE_ADDR)")
 	f.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err

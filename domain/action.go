@@ -122,3 +122,13 @@ func allColumns(d DID) string {
 	}
 	return jsonObject(names, values)
 }
+
+// didColumns returns the recorded DID columns by name, as the action log
+// writes their values.
+func didColumns(d DID) map[string]any {
+	m := make(map[string]any, len(didFields))
+	for _, f := range didFields {
+		m[f.name] = f.get(d)
+	}
+	return m
+}

@@ -49,7 +49,6 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="mor_api_response.html"`)
 	}
-	h.Set("X-Content-Type-Options", "nosniff")
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(body)
 	return err

@@ -71,9 +71,13 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the
-// current schema before returning. It refuses a file that is not a SQLite
-// database or not writable.
+// current schema before returning. It refuses with an *OpenError a file that
+// is not a SQLite database, a SQLite database of another program, a file or
+// directory it may not write, and a schema it cannot migrate.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if err := checkUsable(path); err != nil {
+		return nil, err
+	}
 	if err := migrate(ctx, path); err != nil {
 		return nil, err
 	}
@@ -107,6 +111,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 // migrate runs the embedded goose migrations on a short-lived handle.
 func migrate(ctx context.Context, path string) error {
+	if err := checkOurs(ctx, path); err != nil {
+		return err
+	}
 	db, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return err
@@ -118,7 +125,7 @@ func migrate(ctx context.Context, path string) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrating %s: %w", path, err)
+		return &OpenError{Path: path, Problem: "cannot be migrated to morlite's schema: " + firstLine(err)}
 	}
 	return nil
 }
