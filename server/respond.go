@@ -50,6 +50,9 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 		h.Set("Content-Disposition", `attachment; filename="mor_api_response.html"`)
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
+	if r.gzip {
+		return writeGzip(c, status, body)
+	}
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(body)
 	return err
