@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"morlite/domain"
@@ -90,6 +91,7 @@ func TestUserRegisterTexts(t *testing.T) {
 		{"ErrEnterUsernameTooLong", regOn, "", with(regParams, "username", "abcdefghijklmnopqrstuvwxyz12345"), "Please enter username"},
 		{"ErrUsernameTaken", regOn, "", with(regParams, "username", "bob"), "Such username is already taken"},
 		{"ErrEnterPassword", regOn, "", with(regParams, "password", "-"), "Please enter password"},
+		{"ErrEnterPasswordOver72Bytes", regOn, "", with(regParams, "password", strings.Repeat("p", 73), "password2", strings.Repeat("p", 73)), "Please enter password"},
 		{"ErrPasswordsDiffer", regOn, "", with(regParams, "password2", "pass124"), "Passwords do not match"},
 		{"ErrPasswordTooShort", regOn, "", with(regParams, "password", "pass1", "password2", "pass1"), "Password must be longer than 5 characters"},
 		{"ErrPasswordTooShortSetting", short8, "", regParams, "Password must be longer than 7 characters"},

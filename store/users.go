@@ -66,17 +66,23 @@ func (s *Store) UserDetails(ctx context.Context, c domain.Caller, p domain.Param
 // leaves nothing behind. Errors: those of domain.CheckRegistration; a failed
 // write is an internal error.
 func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User, *domain.Device, error) {
-	// Hash before taking the write lock: bcrypt is slow on purpose.
-	var hash []byte
-	if pw := p.Get("password"); pw != "" && len(pw) <= domain.MaxPasswordBytes {
-		var err error
-		if hash, err = bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost); err != nil {
-			return nil, nil, err
-		}
+	// Check first and hash before taking the write lock: bcrypt is slow on
+	// purpose, and a refused registration need not pay for it. The write
+	// transaction checks again.
+	in, err := loadRegistration(ctx, s.read, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := domain.CheckRegistration(in); err != nil {
+		return nil, nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(p.Get("password")), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, nil, err
 	}
 	var u *domain.User
 	var d *domain.Device
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		in, err := loadRegistration(ctx, tx, p)
 		if err != nil {
 			return err
@@ -118,14 +124,14 @@ func registrationCallerID(v string) string {
 }
 
 // loadRegistration loads what user_register's checks compare against.
-func loadRegistration(ctx context.Context, tx *sql.Tx, p domain.Params) (domain.RegisterInput, error) {
+func loadRegistration(ctx context.Context, q queryer, p domain.Params) (domain.RegisterInput, error) {
 	in := domain.RegisterInput{Params: p}
 	var err error
-	if in.Settings, err = getSettings(ctx, tx); err != nil {
+	if in.Settings, err = getSettings(ctx, q); err != nil {
 		return in, err
 	}
 	if id := p.Get("id"); id != "" {
-		in.Owner, err = getUser(ctx, tx, "uniquehash = ?", id)
+		in.Owner, err = getUser(ctx, q, "uniquehash = ?", id)
 		if errors.Is(err, ErrNotFound) {
 			in.Owner, err = nil, nil
 		}
@@ -133,11 +139,11 @@ func loadRegistration(ctx context.Context, tx *sql.Tx, p domain.Params) (domain.
 			return in, err
 		}
 	}
-	if in.UsernameTaken, err = exists(ctx, tx, "SELECT 1 FROM users WHERE username = ?", p.Get("username")); err != nil {
+	if in.UsernameTaken, err = exists(ctx, q, "SELECT 1 FROM users WHERE username = ?", p.Get("username")); err != nil {
 		return in, err
 	}
 	if email := p.Get("email"); email != "" {
-		in.EmailTaken, err = exists(ctx, tx, "SELECT 1 FROM users WHERE lower(email) = lower(?)", email)
+		in.EmailTaken, err = exists(ctx, q, "SELECT 1 FROM users WHERE lower(email) = lower(?)", email)
 	}
 	return in, err
 }
