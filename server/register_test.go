@@ -232,3 +232,17 @@ func TestUserRegisterRollsBack(t *testing.T) {
 		t.Fatal("the user was created without his device")
 	}
 }
+
+// TestUserRegisterAdminKey proves the admin's key applies whoever u names.
+func TestUserRegisterAdminKey(t *testing.T) {
+	e := newEnv(t, regOn)
+	v := sign("user_register", "reseller", regParams...)
+	if got := oldText(t, e.post("user_register", v).Body.String()); got != "Incorrect hash" {
+		t.Fatalf("signed with the reseller's key: %q", got)
+	}
+	v = signNoU("user_register", regParams...)
+	v.Set("u", "reseller")
+	if got := oldText(t, e.post("user_register", v).Body.String()); got != domain.RegistrationMessage {
+		t.Fatalf("signed with the admin's key: %q", got)
+	}
+}
