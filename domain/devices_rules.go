@@ -80,16 +80,24 @@ func CheckDeviceCreate(in DeviceCreateInput) (NewDevice, error) {
 	if err != nil {
 		return NewDevice{}, err
 	}
+	return newDevice(in, pin), nil
+}
+
+// newDevice is the device a passed device_create asks for: an empty type is
+// SIP; an absent PIN (or an accountant without device_pin = 2) gets a
+// random one.
+func newDevice(in DeviceCreateInput, pin string) NewDevice {
+	c, p := in.Caller, in.Params
 	d := NewDevice{Device: Device{
 		UserID: in.Target.ID, DeviceType: p.Get("type"), Description: p.Get("description"),
-		PIN: pin, CallerID: FormatCallerID("", callerID), Host: "dynamic", Language: "en",
+		PIN: pin, CallerID: FormatCallerID("", p.Get("caller_id")), Host: "dynamic", Language: "en",
 		LocationID: 1, DevicegroupID: in.Target.DevicegroupID,
 	}}
 	if d.DeviceType == "" {
 		d.DeviceType = "SIP"
 	}
 	d.RandomPIN = !p.Has("pin") || (c.Is(Accountant) && c.User.Right(RightDevicePIN) != 2)
-	return d, nil
+	return d
 }
 
 // check returns err when bad holds.

@@ -83,35 +83,45 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 	var u *domain.User
 	var d *domain.Device
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		in, err := loadRegistration(ctx, tx, p)
-		if err != nil {
-			return err
-		}
-		if err := domain.CheckRegistration(in); err != nil {
-			return err
-		}
-		if u, err = insertRegisteredUser(ctx, tx, in.Owner, p, string(hash)); err != nil {
-			return err
-		}
-		nd := domain.NewDevice{RandomPIN: true, Device: domain.Device{UserID: u.ID,
-			DeviceType: p.Get("device_type"), Host: "dynamic", Language: "en", LocationID: 1,
-			CallerID: registrationCallerID(p.Get("caller_id"))}}
-		if d, err = insertNewDevice(ctx, tx, in.Settings, nd); err != nil {
-			return err
-		}
-		u.PrimaryDeviceID = d.ID
-		c := domain.Caller{User: u}
-		ua := domain.ChangeAction(s.Now(), c, "user_register", "user", u.ID, nil, userColumnsLog(u))
-		da := domain.ChangeAction(s.Now(), c, "user_register", "device", d.ID, nil, d.Columns())
-		if err := insertAction(ctx, tx, ua); err != nil {
-			return err
-		}
-		return insertAction(ctx, tx, da)
+		var err error
+		u, d, err = s.register(ctx, tx, p, string(hash))
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return u, d, nil
+}
+
+// register checks the registration again under the write lock and stores
+// the user, his first device (his primary device) and their action rows.
+func (s *Store) register(ctx context.Context, tx *sql.Tx, p domain.Params, hash string) (*domain.User, *domain.Device, error) {
+	in, err := loadRegistration(ctx, tx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := domain.CheckRegistration(in); err != nil {
+		return nil, nil, err
+	}
+	u, err := insertRegisteredUser(ctx, tx, in.Owner, p, hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	nd := domain.NewDevice{RandomPIN: true, Device: domain.Device{UserID: u.ID,
+		DeviceType: p.Get("device_type"), Host: "dynamic", Language: "en", LocationID: 1,
+		CallerID: registrationCallerID(p.Get("caller_id"))}}
+	d, err := insertNewDevice(ctx, tx, in.Settings, nd)
+	if err != nil {
+		return nil, nil, err
+	}
+	u.PrimaryDeviceID = d.ID
+	c := domain.Caller{User: u}
+	ua := domain.ChangeAction(s.Now(), c, "user_register", "user", u.ID, nil, userColumnsLog(u))
+	da := domain.ChangeAction(s.Now(), c, "user_register", "device", d.ID, nil, d.Columns())
+	if err := insertAction(ctx, tx, ua); err != nil {
+		return nil, nil, err
+	}
+	return u, d, insertAction(ctx, tx, da)
 }
 
 // registrationCallerID stores a digits-only caller_id as <NUMBER>; anything
