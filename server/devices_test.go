@@ -204,3 +204,34 @@ func TestDeviceCreateWriteFails(t *testing.T) {
 		t.Fatalf("the cause must be logged, never answered: %s", body)
 	}
 }
+
+// TestDeviceCreateConcurrent proves that devices created at once never
+// share an extension or a PIN.
+func TestDeviceCreateConcurrent(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	const n = 12
+	bodies := make(chan string, n)
+	for range n {
+		go func() { bodies <- e.post("device_create", sign("device_create", "admin", "user_id", "5")).Body.String() }()
+	}
+	seen := map[string]bool{}
+	for range n {
+		body := <-bodies
+		var c created
+		if err := xml.Unmarshal([]byte(body), &c); err != nil {
+			t.Fatalf("%v\n%s", err, body)
+		}
+		if c.Status != "Device created" || seen[c.Username] {
+			t.Fatalf("%+v (seen %v)", c, seen)
+		}
+		seen[c.Username] = true
+	}
+	w, _ := e.st.Export(context.Background())
+	pins := map[string]bool{}
+	for _, d := range w.Devices {
+		if d.PIN != "" && pins[d.PIN] {
+			t.Fatalf("PIN %s twice", d.PIN)
+		}
+		pins[d.PIN] = true
+	}
+}
