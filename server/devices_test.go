@@ -212,7 +212,9 @@ func TestDeviceCreateConcurrent(t *testing.T) {
 	const n = 12
 	bodies := make(chan string, n)
 	for range n {
-		go func() { bodies <- e.post("device_create", sign("device_create", "admin", "user_id", "5")).Body.String() }()
+		go func() {
+			bodies <- e.post("device_create", sign("device_create", "admin", "user_id", "5")).Body.String()
+		}()
 	}
 	seen := map[string]bool{}
 	for range n {
