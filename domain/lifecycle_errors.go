@@ -10,7 +10,6 @@ var (
 	ErrDIDCreateFailed        = refused("DID creation failed")
 	ErrCallLimitFormat        = refused("Call limit is incorrect format")
 	ErrGraceTimeFormat        = refused("Grace time is incorrect format")
-	ErrUserNotFound           = refused("User was not found")
 	ErrDIDNotFreed            = refused("DID was not freed. Only Terminated, Reserved or Closed DIDs can be freed")
 	ErrCloseDIDNotFound       = refused("DID was not found.")
 	ErrDIDAlreadyClosed       = refused("DID is already closed.")

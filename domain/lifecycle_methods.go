@@ -106,7 +106,7 @@ func CloseDID(m Move, in DIDMethodInput) (DID, error) {
 // UpdateDIDDetails runs did_details_update on p's parameters in MOR's
 // order: reserve (did_user_id), free (did_user_id=-1) and the editable
 // fields. Errors: ErrAccessDenied, ErrDIDNotFound, ErrCallLimitFormat,
-// ErrGraceTimeFormat, ErrDIDNotFree, ErrUserNotFound, ErrDIDNotFreed,
+// ErrGraceTimeFormat, ErrDIDNotFree, ErrUserWasNotFound, ErrDIDNotFreed,
 // ErrProviderNotFound.
 func UpdateDIDDetails(in DIDMethodInput, p Params) (DID, error) {
 	c := in.Caller
@@ -184,7 +184,7 @@ func reserveOrFree(in DIDMethodInput, d DID, raw string) (DID, error) {
 	}
 	u := in.TargetUser
 	if u == nil || !in.Caller.Owns(u) || (u.UserType != PlainUser && u.UserType != Reseller) {
-		return DID{}, ErrUserNotFound
+		return DID{}, ErrUserWasNotFound
 	}
 	if u.UserType == Reseller {
 		return Step(MoveReserveReseller, d, args)

@@ -55,9 +55,9 @@ func (e *env) listDIDs(u string, kv ...string) ([]listedDID, string) {
 
 const (
 	allDIDs = "123456789 37060000001 37060000002 37060000003 37060000004 37060000005 37060000006 " +
-		"37060000007 37060000008 37060000009 37060000010 37060000020 37060000021"
+		"37060000007 37060000008 37060000009 37060000010 37060000020 37060000021 37060000040"
 	bobDIDs      = "123456789 37060000006 37060000007 37060000009"
-	resellerPool = "37060000003 37060000005 37060000010 37060000021"
+	resellerPool = "37060000003 37060000005 37060000010 37060000021 37060000040"
 )
 
 func TestDIDsGetScopes(t *testing.T) {
@@ -71,7 +71,7 @@ func TestDIDsGetScopes(t *testing.T) {
 		{"ResellerHisPoolOnly", "reseller", resellerPool},
 		{"SecondResellerHisPoolOnly", "reseller2", "37060000008"},
 		{"PlainUserHisDIDs", "bob", bobDIDs},
-		{"PlainUserInResellerPool", "carol", "37060000005 37060000021"},
+		{"PlainUserInResellerPool", "carol", "37060000005 37060000021 37060000040"},
 		{"ErrNoDIDsFoundPlainUserWithout", "erin", "No DIDs found"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +101,7 @@ func TestDIDsGetFilters(t *testing.T) {
 		{"StatusClosed", "admin", []string{"search_status", "closed"}, "37060000007"},
 		{"StatusTerminated", "admin", []string{"search_status", "terminated"}, "37060000004 37060000020"},
 		{"StatusFreeReseller", "reseller", []string{"search_status", "free"}, "37060000003"},
-		{"StatusActiveReseller", "reseller", []string{"search_status", "active"}, "37060000021"},
+		{"StatusActiveReseller", "reseller", []string{"search_status", "active"}, "37060000021 37060000040"},
 		{"StatusUnknownMatchesNothing", "admin", []string{"search_status", "busy"}, "No DIDs found"},
 		{"UserPlain", "admin", []string{"search_user", "5"}, bobDIDs},
 		{"UserResellerListsHisPool", "admin", []string{"search_user", "3"}, resellerPool},
@@ -122,11 +122,11 @@ func TestDIDsGetFilters(t *testing.T) {
 		{"OwnerPattern", "admin", []string{"search_did_owner", "Bob%"}, bobDIDs},
 		{"OwnerAdminNotFree", "admin", []string{"search_did_owner", "System Admin"}, "37060000002 37060000004 37060000020"},
 		{"OwnerUsername", "admin", []string{"search_did_owner", "dav_"}, "37060000010"},
-		{"HideTerminated", "admin", []string{"search_hide_terminated_dids", "1"}, "123456789 37060000001 37060000002 37060000003 37060000005 37060000006 37060000007 37060000008 37060000009 37060000010 37060000021"},
+		{"HideTerminated", "admin", []string{"search_hide_terminated_dids", "1"}, "123456789 37060000001 37060000002 37060000003 37060000005 37060000006 37060000007 37060000008 37060000009 37060000010 37060000021 37060000040"},
 		{"HideTerminatedOnlyWith1", "admin", []string{"search_hide_terminated_dids", "0", "search_status", "terminated"}, "37060000004 37060000020"},
 		{"CombinedStatusDevice", "admin", []string{"search_status", "active", "search_device", "2"}, "37060000006"},
 		{"CombinedNumberUserHide", "admin", []string{"search_did_number", "3706%", "search_user", "5", "search_hide_terminated_dids", "1"}, "37060000006 37060000007 37060000009"},
-		{"CombinedResellerOwnerLanguage", "reseller", []string{"search_did_owner", "Carol%", "search_language", "en"}, "37060000005"},
+		{"CombinedResellerOwnerLanguage", "reseller", []string{"search_did_owner", "Carol%", "search_language", "en"}, "37060000005 37060000040"},
 		{"CombinedNothing", "admin", []string{"search_status", "closed", "search_device", "1"}, "No DIDs found"},
 		{"ResellerNeverSeesOtherPool", "reseller", []string{"search_user", "9"}, "No DIDs found"},
 		{"ResellerNeverSeesOtherPoolByNumber", "reseller", []string{"search_did_number", "37060000008"}, "No DIDs found"},
@@ -149,14 +149,14 @@ func TestDIDsGetPaging(t *testing.T) {
 	}{
 		{"FirstPage", []string{"from", "1", "max_results", "2"}, "123456789 37060000001"},
 		{"SecondPage", []string{"from", "3", "max_results", "2"}, "37060000002 37060000003"},
-		{"LastPartialPage", []string{"from", "13", "max_results", "5"}, "37060000021"},
-		{"FromPastTheEnd", []string{"from", "14"}, "No DIDs found"},
+		{"LastPartialPage", []string{"from", "14", "max_results", "5"}, "37060000040"},
+		{"FromPastTheEnd", []string{"from", "15"}, "No DIDs found"},
 		{"FromHuge", []string{"from", "999999999999999999", "max_results", "1"}, "No DIDs found"},
 		{"FromZeroIsOne", []string{"from", "0", "max_results", "1"}, "123456789"},
 		{"FromNotDigitsIsOne", []string{"from", "-5", "max_results", "1"}, "123456789"},
 		{"MaxResultsZeroIsAll", []string{"max_results", "0"}, allDIDs},
 		{"MaxResultsNotDigitsIsAll", []string{"max_results", "ten"}, allDIDs},
-		{"MaxResultsHuge", []string{"from", "12", "max_results", "99999999999999999999999"}, "37060000020 37060000021"},
+		{"MaxResultsHuge", []string{"from", "12", "max_results", "99999999999999999999999"}, "37060000020 37060000021 37060000040"},
 		{"PagingAfterFilter", []string{"search_user", "5", "from", "2", "max_results", "2"}, "37060000006 37060000007"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,13 +42,15 @@ func runScenarios(t *testing.T, method string, tests []scenario) {
 	}
 }
 
-// successTexts are the DID methods' success answers; any other answer must
+// successTexts are the methods' success answers; any other answer must
 // leave the DIDs and the action log as they were.
 var successTexts = map[string]bool{
 	"Device assigned to DID": true, "Device was unassigned from DID": true, "DID created": true,
 	"DID details successfully updated": true, "DID successfully closed": true,
 	"DID was successfully closed": true, "DID successfully terminated": true,
 	"DID successfully made available": true, "DID successfully deleted": true,
+	shownPage: true, "Device created": true, "Device successfully updated": true,
+	"Device was deleted": true, "Registration successful": true,
 }
 
 var trunkOn = withSetting(demoYAML, "resellers_allow_assign_did_to_trunk", "true")

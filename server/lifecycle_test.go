@@ -21,7 +21,7 @@ func TestDIDCreateAnswer(t *testing.T) {
     <success>DID created</success>
   </status>
   <did_details>
-    <id>22</id>
+    <id>41</id>
   </did_details>
 </page>
 `
@@ -38,7 +38,7 @@ func TestDIDCreateAnswer(t *testing.T) {
     <success>DID created</success>
   </status>
   <did_details>
-    <id>23</id>
+    <id>42</id>
     <did>37069000002</did>
   </did_details>
 </page>
@@ -47,7 +47,7 @@ func TestDIDCreateAnswer(t *testing.T) {
 		t.Fatalf("test=1 answer:\n%s\nwant:\n%s", got, wantTest)
 	}
 	a := e.actions()
-	if len(a) != 2 || a[0].Action != "did_create" || a[0].Data != "{}" || a[0].TargetID != 22 ||
+	if len(a) != 2 || a[0].Action != "did_create" || a[0].Data != "{}" || a[0].TargetID != 41 ||
 		!contains(a[0].Data2, `"did":"37069000001"`) || !contains(a[0].Data2, `"status":"free"`) {
 		t.Fatalf("action log = %+v", a)
 	}

@@ -39,6 +39,8 @@ func (s *Server) handleAPI(c echo.Context) error {
 	if err != nil {
 		return s.respondError(c, r, envStatus, err)
 	}
+	usePathID(r, c.Param("id"))
+	r.acceptGzip = acceptsGzip(hr.Header.Get("Accept-Encoding"))
 	if err := s.pipeline(r, hr.Method == http.MethodGet); err != nil {
 		return s.respondError(c, r, envStatus, err)
 	}
@@ -47,7 +49,26 @@ func (s *Server) handleAPI(c echo.Context) error {
 	if err != nil {
 		return s.respondError(c, r, m.envelope, err)
 	}
-	return respond(c, r, http.StatusOK, render(xmlDecl, page))
+	decl := xmlDecl
+	if r.decl != "" {
+		decl = r.decl
+	}
+	return respond(c, r, http.StatusOK, render(decl, page))
+}
+
+// adminKeyMethods are checked with the admin's key whoever `u` names
+// (user_register needs no `u`, as in MOR).
+var adminKeyMethods = map[string]bool{"user_register": true}
+
+// pathIDMethods take the trailing /<id> segment as their `id` parameter when
+// the request does not send one (a parameter wins over the path); it is then
+// hashed like a sent `id`, as MOR's router makes it a parameter.
+var pathIDMethods = map[string]bool{"user_register": true}
+
+func usePathID(r *request, id string) {
+	if pathIDMethods[r.method] && id != "" && !r.params.Has("id") {
+		r.params["id"] = id
+	}
 }
 
 // pipeline runs steps 1 to 3 of wire.md and identifies the caller.
@@ -83,6 +104,9 @@ func (s *Server) lookupUser(r *request, username string) (*domain.User, error) {
 // a reseller's own; a plain user's owner's.
 func (s *Server) secretFor(r *request) (string, bool, error) {
 	u := r.caller.User
+	if adminKeyMethods[r.method] {
+		u = nil
+	}
 	if u != nil && u.UserType == domain.PlainUser && u.OwnerID != domain.AdminID {
 		owner, err := s.store.UserByID(r.ctx, u.OwnerID)
 		if err != nil {

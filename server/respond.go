@@ -49,6 +49,9 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="mor_api_response.html"`)
 	}
+	if r.gzip {
+		return writeGzip(c, status, body)
+	}
 	c.Response().WriteHeader(status)
 	_, err := c.Response().Write(body)
 	return err

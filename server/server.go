@@ -78,6 +78,14 @@ func (s *Server) routes() {
 		"did_make_free":           {s.handleDIDClosing, envStatus},
 		"did_delete":              {s.handleDIDClosing, envStatus},
 		"dids_get":                {s.handleDIDsGet, envStatus},
+		"device_create":           {s.handleDeviceCreate, envPage},
+		"device_update":           {s.handleDeviceUpdate, envStatus},
+		"device_details_get":      {s.handleDeviceDetailsGet, envBare},
+		"devices_get":             {s.handleDevicesGet, envPage},
+		"device_delete":           {s.handleDeviceDelete, envPage},
+		"users_get":               {s.handleUsersGet, envStatus},
+		"user_details_get":        {s.handleUserDetailsGet, envBare},
+		"user_register":           {s.handleUserRegister, envStatus},
 	}
 }
 
@@ -161,4 +169,11 @@ type request struct {
 	settings domain.Settings
 	caller   domain.Caller
 	test     bool
+	// decl is the answer's XML declaration when a method needs another
+	// than xmlDecl (user_register's standalone one).
+	decl string
+	// acceptGzip says the client's Accept-Encoding admits gzip; a method
+	// that compresses its answer (devices_get) sets gzip from it.
+	acceptGzip bool
+	gzip       bool
 }
