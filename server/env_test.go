@@ -12,10 +12,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"morlite/domain"
 	"morlite/fixtures"
@@ -50,7 +53,7 @@ func templateFor(t *testing.T, fixture string) string {
 	if path, ok := templates.Load(fixture); ok {
 		return path.(string)
 	}
-	w, err := fixtures.Parse("test.yaml", []byte(fixture), time.Now())
+	w, err := fixtures.Parse("test.yaml", []byte(prehashed(t, fixture)), time.Now())
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
 	}
@@ -73,6 +76,33 @@ func templateFor(t *testing.T, fixture string) string {
 	}
 	path, _ := templates.LoadOrStore(fixture, f.Name())
 	return path.(string)
+}
+
+// userPassword finds "username: X, password: P" in a fixture's user rows.
+var userPassword = regexp.MustCompile(`(username: ([^,}\s]+), )password: ([^,}\s]+)`)
+
+// passwordHashes holds one bcrypt hash per username and password, made once
+// per test binary.
+var passwordHashes sync.Map
+
+// prehashed writes each "username: X, password: P" of a fixture as
+// "password_hash:" with a hash made once per user and password: the demo's
+// variants differ in settings, not in passwords, and bcrypt is slow on
+// purpose (very slow under the race detector). Each user keeps his own salt.
+func prehashed(t *testing.T, fixture string) string {
+	return userPassword.ReplaceAllStringFunc(fixture, func(m string) string {
+		sub := userPassword.FindStringSubmatch(m)
+		key := sub[2] + "\x00" + sub[3]
+		h, ok := passwordHashes.Load(key)
+		if !ok {
+			b, err := bcrypt.GenerateFromPassword([]byte(sub[3]), bcrypt.DefaultCost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, _ = passwordHashes.LoadOrStore(key, string(b))
+		}
+		return sub[1] + "password_hash: " + h.(string)
+	})
 }
 
 // env is one scenario's world: a real SQLite file in a temp dir behind the
