@@ -300,6 +300,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	workloads := fs.String("workloads", "writes,reads,mix", "comma-separated: writes, reads, mix")
 	fs.StringVar(&cfg.Dir, "dir", "", "where the temporary database goes (default: the system's temp dir)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the workloads to this file")
+	fs.IntVar(&cfg.MaxBatch, "max-batch", 0, "writes per transaction (default: the store's; 1 = one transaction and fsync per write)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

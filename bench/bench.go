@@ -34,6 +34,7 @@ type Config struct {
 	Workloads  []string      // of "writes", "reads", "mix"
 	Dir        string        // where the temporary database goes ("" = system temp)
 	CPUProfile string        // write a CPU profile of the workloads here
+	MaxBatch   int           // writes per transaction (0: the store's default; 1: no group commit)
 }
 
 // Run seeds, serves, drives and prints the figures to out.
@@ -65,7 +66,11 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	base := drive(ctx, baseClients, cfg.Duration)
 	stopBase()
 
-	st, err := store.Open(ctx, path)
+	var opts []store.Option
+	if cfg.MaxBatch > 0 {
+		opts = append(opts, store.WithMaxBatch(cfg.MaxBatch))
+	}
+	st, err := store.Open(ctx, path, opts...)
 	if err != nil {
 		return err
 	}
