@@ -48,6 +48,20 @@ func refusalCases(t *testing.T) map[string]struct{ path, want string } {
 		t.Fatal(err)
 	}
 	db.Close()
+	// A morlite-looking file (goose's version table) whose tables clash
+	// with the first migration: it cannot be migrated.
+	clash := filepath.Join(dir, "clash.db")
+	db, err = sql.Open("sqlite", clash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER NOT NULL,
+		is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')));
+		INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1);
+		CREATE TABLE settings (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 	good := filepath.Join(dir, "good.db")
 	if err := run(t.Context(), []string{"load", "--db", good}, io.Discard, io.Discard); err == nil {
 		t.Fatal("load without fixtures succeeded")
@@ -67,6 +81,7 @@ func refusalCases(t *testing.T) map[string]struct{ path, want string } {
 		"ReadOnlyDir":      {filepath.Join(roDir, "new.db"), "is not writable"},
 		"Directory":        {dir, "is a directory"},
 		"MissingDirectory": {filepath.Join(dir, "nope", "x.db"), "is not writable"},
+		"UnmigratableDB":   {clash, "cannot be migrated to morlite's schema"},
 	}
 }
 

@@ -121,6 +121,25 @@ func checkOurs(ctx context.Context, path string) error {
 }
 
 // firstLine keeps an error to one line for the operator.
+// rootCause is the innermost error's first line, without the driver's
+// "SQL logic error: " prefix and its trailing "(code)": what an operator
+// needs, e.g. "table settings already exists".
+func rootCause(err error) string {
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			break
+		}
+		err = inner
+	}
+	s := firstLine(err)
+	s = strings.TrimPrefix(s, "SQL logic error: ")
+	if i := strings.LastIndex(s, " ("); i > 0 && strings.HasSuffix(s, ")") {
+		s = s[:i]
+	}
+	return s
+}
+
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,20 @@ var pragmas = []string{
 // transactions, so a check-and-write takes the write lock before it reads and
 // two of them can never interleave.
 func dsn(path string, writer bool) string {
+	return dsnWith(path, writer, pragmas)
+}
+
+// migrationDSN leaves the journal in SQLite's default rollback mode while
+// migrating: a migration that fails then leaves the file exactly as it was
+// (switching to WAL rewrites the file's header); the pools switch to WAL
+// once the schema is current.
+func migrationDSN(path string) string {
+	return dsnWith(path, true, slices.DeleteFunc(slices.Clone(pragmas), func(p string) bool {
+		return strings.HasPrefix(p, "journal_mode")
+	}))
+}
+
+func dsnWith(path string, writer bool, pragmas []string) string {
 	q := url.Values{}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
@@ -114,7 +129,7 @@ func migrate(ctx context.Context, path string) error {
 	if err := checkOurs(ctx, path); err != nil {
 		return err
 	}
-	db, err := sql.Open("sqlite", dsn(path, true))
+	db, err := sql.Open("sqlite", migrationDSN(path))
 	if err != nil {
 		return err
 	}
@@ -125,7 +140,7 @@ func migrate(ctx context.Context, path string) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return &OpenError{Path: path, Problem: "cannot be migrated to morlite's schema: " + firstLine(err)}
+		return &OpenError{Path: path, Problem: "cannot be migrated to morlite's schema: " + rootCause(err)}
 	}
 	return nil
 }
