@@ -2,6 +2,11 @@ module morlite
 
 go 1.26.8
 
+// modernc.org/sqlite v1.62.0 wants exactly modernc.org/libc v1.80.1 (its own
+// go.mod). goose v3.30.0 drags libc to v1.80.2, so goose is held at v3.29.0
+// (which needs only libc v1.78.0) and libc stays at v1.80.1. Check
+// `go mod graph | grep modernc.org/libc` after any upgrade.
+
 require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/pressly/goose/v3 v3.29.0
