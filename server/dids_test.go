@@ -16,30 +16,15 @@ type scenario struct {
 	want    string
 }
 
-// runScenarios runs each scenario on a fresh demo and checks that an error
-// answer left every DID row (and the action log) as it was.
+// runScenarios runs a DID method's scenarios (runTable, standard
+// envelope); a success must also write exactly one action row.
 func runScenarios(t *testing.T, method string, tests []scenario) {
 	t.Helper()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fixture := tt.fixture
-			if fixture == "" {
-				fixture = demoYAML
-			}
-			e := newEnv(t, fixture)
-			before, actionsBefore := e.didRows(), len(e.actions())
-			got := e.call(method, tt.u, tt.params...)
-			if got != tt.want {
-				t.Fatalf("answer = %q, want %q", got, tt.want)
-			}
-			if !successTexts[got] && e.didRows() != before {
-				t.Fatalf("error answer %q changed the DIDs:\nbefore %s\nafter  %s", got, before, e.didRows())
-			}
-			if successTexts[got] && len(e.actions()) != actionsBefore+1 {
-				t.Fatalf("success %q wrote %d action rows, want 1", got, len(e.actions())-actionsBefore)
-			}
-		})
-	}
+	runTable(t, method, envStatus, tests, func(t *testing.T, e *env, got string, actionsBefore int) {
+		if n := len(e.actions()) - actionsBefore; n != 1 {
+			t.Fatalf("success %q wrote %d action rows, want 1", got, n)
+		}
+	})
 }
 
 // successTexts are the methods' success answers; any other answer must
