@@ -308,5 +308,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return refuse("--dids, --clients and --duration must be positive")
 	}
 	cfg.Workloads = strings.Split(*workloads, ",")
+	for _, w := range cfg.Workloads {
+		if !bench.ValidWorkload(w) {
+			return refuse("unknown workload %q (want writes, reads or mix)", w)
+		}
+	}
 	return bench.Run(ctx, cfg, stdout)
 }

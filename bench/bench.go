@@ -39,6 +39,11 @@ type Config struct {
 
 // Run seeds, serves, drives and prints the figures to out.
 func Run(ctx context.Context, cfg Config, out io.Writer) error {
+	for _, w := range cfg.Workloads {
+		if !ValidWorkload(w) {
+			return fmt.Errorf("unknown workload %q (want writes, reads or mix)", w)
+		}
+	}
 	dir, err := os.MkdirTemp(cfg.Dir, "morlite-bench-")
 	if err != nil {
 		return err
@@ -47,25 +52,50 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	path := filepath.Join(dir, "bench.db")
 	fmt.Fprintf(out, "morlite bench: %d DIDs, %d clients, %v per workload, GOMAXPROCS %d, %s\n",
 		cfg.DIDs, cfg.Clients, cfg.Duration, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02"))
-
 	seed, err := seedDB(ctx, path, cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "seed: %d DIDs in %v\n", cfg.DIDs, seed.Round(time.Millisecond))
-
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	baseURL, stopBase, err := serve(server.NewBaseline(log).HTTPServer(""))
+	base, err := measureBaseline(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	var baseClients []client
-	for _, w := range writers(baseURL, cfg) {
-		baseClients = append(baseClients, unchecked{w})
+	if err := measureWorkloads(ctx, path, cfg, base, out); err != nil {
+		return err
 	}
-	base := drive(ctx, baseClients, cfg.Duration)
-	stopBase()
+	ready, err := restart(ctx, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "restart on the existing database, ready to serve: %v\n", ready.Round(time.Millisecond))
+	fmt.Fprintf(out, "peak RSS: %d MB\n", peakRSSMB())
+	return nil
+}
 
+// ValidWorkload reports whether name is one of the bench's workloads.
+func ValidWorkload(name string) bool { return name == "writes" || name == "reads" || name == "mix" }
+
+// discard is the servers' logger: the bench prints figures, not logs.
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// measureBaseline drives the baseline server with the writers' requests.
+func measureBaseline(ctx context.Context, cfg Config) (result, error) {
+	url, stop, err := serve(server.NewBaseline(discard).HTTPServer(""))
+	if err != nil {
+		return result{}, err
+	}
+	defer stop()
+	var clients []client
+	for _, w := range writers(url, cfg) {
+		clients = append(clients, unchecked{w})
+	}
+	return drive(ctx, clients, cfg.Duration), nil
+}
+
+// measureWorkloads serves the seeded database and prints one row per
+// workload, each as a ratio to base.
+func measureWorkloads(ctx context.Context, path string, cfg Config, base result, out io.Writer) error {
 	var opts []store.Option
 	if cfg.MaxBatch > 0 {
 		opts = append(opts, store.WithMaxBatch(cfg.MaxBatch))
@@ -74,40 +104,33 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	url, stop, err := serve(server.New(st, log).HTTPServer(""))
+	defer st.Close()
+	url, stop, err := serve(server.New(st, discard).HTTPServer(""))
 	if err != nil {
-		st.Close()
 		return err
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\treq/s\tx baseline\tp50\tp99\tmax\terrors\tmean batch\t")
-	row(tw, "baseline", base, base, "")
-	ws := writers(url, cfg)
+	defer stop()
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		pprof.StartCPUProfile(f)
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
 		defer pprof.StopCPUProfile()
 	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\treq/s\tx baseline\tp50\tp99\tmax\terrors\tmean batch\t")
+	row(tw, "baseline", base, base, "")
+	ws := writers(url, cfg)
 	for _, name := range cfg.Workloads {
 		before := st.WriteStats()
 		r := drive(ctx, clientsFor(name, ws, url, cfg), cfg.Duration)
 		row(tw, name, r, base, meanBatch(before, st.WriteStats()))
 	}
-	tw.Flush()
-	stop()
-	st.Close()
-
-	ready, err := restart(ctx, path)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "restart on the existing database, ready to serve: %v\n", ready.Round(time.Millisecond))
-	fmt.Fprintf(out, "peak RSS: %d MB\n", peakRSSMB())
-	return nil
+	return tw.Flush()
 }
 
 // seedDB bulk-loads the bench world and reports how long it took.
@@ -162,7 +185,7 @@ func clientsFor(name string, ws []*writer, url string, cfg Config) []client {
 			cs[i] = w
 		case "reads":
 			cs[i] = r
-		default:
+		default: // "mix", the only other name ValidWorkload lets through
 			cs[i] = &mixed{r: r, w: w, readShare: 0.9}
 		}
 	}
@@ -191,7 +214,7 @@ func restart(ctx context.Context, path string) (time.Duration, error) {
 		return 0, err
 	}
 	defer st.Close()
-	url, stop, err := serve(server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil))).HTTPServer(""))
+	url, stop, err := serve(server.New(st, discard).HTTPServer(""))
 	if err != nil {
 		return 0, err
 	}
