@@ -217,20 +217,15 @@ func (s *Store) ListDevices(ctx context.Context, c domain.Caller, p domain.Param
 
 // devicesOf returns a user's devices in id order.
 func devicesOf(ctx context.Context, q queryer, userID int64, withHidden bool) ([]domain.Device, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+deviceColumns+" FROM devices WHERE user_id = ? ORDER BY id", userID)
+	all, err := queryAll(ctx, q, scanDevice, "SELECT "+deviceColumns+" FROM devices WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []domain.Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, err
-		}
+	for _, d := range all {
 		if withHidden || !d.Hidden {
 			out = append(out, *d)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }

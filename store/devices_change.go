@@ -106,9 +106,9 @@ func (s *Store) removeDevice(ctx context.Context, tx *sql.Tx, c domain.Caller, d
 		return err
 	}
 	for _, before := range dids {
-		after := before
+		after := *before
 		after.DeviceID = 0
-		if err := s.saveDIDMove(ctx, tx, c, "device_delete", before, after); err != nil {
+		if err := s.saveDIDMove(ctx, tx, c, "device_delete", *before, after); err != nil {
 			return err
 		}
 	}
@@ -123,19 +123,6 @@ func (s *Store) removeDevice(ctx context.Context, tx *sql.Tx, c domain.Caller, d
 }
 
 // didsOnDevice returns the DIDs whose device_id is the device.
-func didsOnDevice(ctx context.Context, q queryer, deviceID int64) ([]domain.DID, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+didColumns+" FROM dids WHERE device_id = ? ORDER BY id", deviceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.DID
-	for rows.Next() {
-		d, err := scanDID(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *d)
-	}
-	return out, rows.Err()
+func didsOnDevice(ctx context.Context, q queryer, deviceID int64) ([]*domain.DID, error) {
+	return queryAll(ctx, q, scanDID, "SELECT "+didColumns+" FROM dids WHERE device_id = ? ORDER BY id", deviceID)
 }

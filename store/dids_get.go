@@ -121,20 +121,8 @@ func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]doma
 		limit = -1
 	}
 	query += " ORDER BY d.did LIMIT ? OFFSET ?" // did is unique: a total order, and the index gives it without a sort
-	rows, err := s.reader().QueryContext(ctx, query, append(w.args, limit, search.Offset)...)
+	out, err := queryAll(ctx, s.reader(), scanListing, query, append(w.args, limit, search.Offset)...)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.DIDListing
-	for rows.Next() {
-		l, err := scanListing(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

@@ -110,6 +110,24 @@ func getUser(ctx context.Context, q queryer, where string, arg any) (*domain.Use
 
 type scanner interface{ Scan(dest ...any) error }
 
+// queryAll runs query and returns every row as scan reads it.
+func queryAll[T any](ctx context.Context, q queryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanUser(r scanner) (*domain.User, sql.NullInt64, error) {
 	var u domain.User
 	var addrID sql.NullInt64
