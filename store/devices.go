@@ -20,7 +20,7 @@ func (s *Store) CreateDevice(ctx context.Context, c domain.Caller, p domain.Para
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		in := domain.DeviceCreateInput{Caller: c, Params: p}
 		var err error
-		if in.Settings, err = getSettings(ctx, tx); err != nil {
+		if in.Settings, err = s.Settings(ctx); err != nil {
 			return err
 		}
 		if in.Target, err = userByRawID(ctx, tx, p.Get("user_id")); err != nil {

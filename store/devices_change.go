@@ -16,7 +16,7 @@ func (s *Store) UpdateDevice(ctx context.Context, c domain.Caller, p domain.Para
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		in := domain.DeviceUpdateInput{Caller: c, Params: p}
 		var err error
-		if in.Settings, err = getSettings(ctx, tx); err != nil {
+		if in.Settings, err = s.Settings(ctx); err != nil {
 			return err
 		}
 		if in.Device, in.DeviceUser, err = deviceByRawID(ctx, tx, p.Get("device")); err != nil {

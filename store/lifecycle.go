@@ -16,7 +16,7 @@ import (
 func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, number string) (domain.DID, error) {
 	var out domain.DID
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		in, err := s.methodInput(ctx, tx, c)
+		in, err := s.methodInput(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, num
 func (s *Store) UpdateDIDDetails(ctx context.Context, c domain.Caller, p domain.Params) (domain.DID, error) {
 	var out domain.DID
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		in, err := s.methodInput(ctx, tx, c)
+		in, err := s.methodInput(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *Store) UpdateDIDDetails(ctx context.Context, c domain.Caller, p domain.
 func (s *Store) CloseDID(ctx context.Context, m domain.Move, c domain.Caller, rawID string) (domain.DID, error) {
 	var out domain.DID
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		in, err := s.methodInput(ctx, tx, c)
+		in, err := s.methodInput(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -107,8 +107,8 @@ func (s *Store) CloseDID(ctx context.Context, m domain.Move, c domain.Caller, ra
 }
 
 // methodInput starts a DIDMethodInput: caller, settings and the clock.
-func (s *Store) methodInput(ctx context.Context, q queryer, c domain.Caller) (domain.DIDMethodInput, error) {
-	st, err := getSettings(ctx, q)
+func (s *Store) methodInput(ctx context.Context, c domain.Caller) (domain.DIDMethodInput, error) {
+	st, err := s.Settings(ctx)
 	return domain.DIDMethodInput{Caller: c, Settings: st, Now: s.Now()}, err
 }
 

@@ -69,7 +69,7 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 	// Check first and hash before taking the write lock: bcrypt is slow on
 	// purpose, and a refused registration need not pay for it. The write
 	// transaction checks again.
-	in, err := loadRegistration(ctx, s.read, p)
+	in, err := s.loadRegistration(ctx, s.read, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 // register checks the registration again under the write lock and stores
 // the user, his first device (his primary device) and their action rows.
 func (s *Store) register(ctx context.Context, tx *sql.Tx, p domain.Params, hash string) (*domain.User, *domain.Device, error) {
-	in, err := loadRegistration(ctx, tx, p)
+	in, err := s.loadRegistration(ctx, tx, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,10 +134,10 @@ func registrationCallerID(v string) string {
 }
 
 // loadRegistration loads what user_register's checks compare against.
-func loadRegistration(ctx context.Context, q queryer, p domain.Params) (domain.RegisterInput, error) {
+func (s *Store) loadRegistration(ctx context.Context, q queryer, p domain.Params) (domain.RegisterInput, error) {
 	in := domain.RegisterInput{Params: p}
 	var err error
-	if in.Settings, err = getSettings(ctx, q); err != nil {
+	if in.Settings, err = s.Settings(ctx); err != nil {
 		return in, err
 	}
 	if id := p.Get("id"); id != "" {
