@@ -87,14 +87,18 @@ func DIDActionOf(now time.Time, c Caller, method string, id int64, changes []DID
 	for i, ch := range changes {
 		names[i], b[i], a[i] = ch.Column, ch.Before, ch.After
 	}
+	return newAction(now, c, method, "did", id, jsonObject(names, b), jsonObject(names, a))
+}
+
+// newAction is an action log row by caller c (-1 for nobody), dated to the
+// second in UTC.
+func newAction(now time.Time, c Caller, method, targetType string, id int64, data, data2 string) Action {
 	var uid int64 = -1
 	if c.User != nil {
 		uid = c.User.ID
 	}
-	return Action{
-		Date: now.UTC().Truncate(time.Second), UserID: uid, Action: method,
-		TargetType: "did", TargetID: id, Data: jsonObject(names, b), Data2: jsonObject(names, a),
-	}
+	return Action{Date: now.UTC().Truncate(time.Second), UserID: uid, Action: method,
+		TargetType: targetType, TargetID: id, Data: data, Data2: data2}
 }
 
 // DIDCreatedAction records did_create: before is {}, after every column.

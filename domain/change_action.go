@@ -23,14 +23,7 @@ func ChangeAction(now time.Time, c Caller, method, targetType string, targetID i
 	}
 	data, _ := json.Marshal(b)
 	data2, _ := json.Marshal(a)
-	var uid int64 = -1
-	if c.User != nil {
-		uid = c.User.ID
-	}
-	return Action{
-		Date: now.UTC().Truncate(time.Second), UserID: uid, Action: method,
-		TargetType: targetType, TargetID: targetID, Data: string(data), Data2: string(data2),
-	}
+	return newAction(now, c, method, targetType, targetID, string(data), string(data2))
 }
 
 // Columns returns a device's columns by MOR name, for the action log; the
