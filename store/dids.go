@@ -24,10 +24,10 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		q := s.inTx(tx)
 		in := domain.AssignInput{Caller: c, Settings: settings}
-		if err := loadDeviceAndUser(ctx, q, deviceID, &in); err != nil {
+		var err error
+		if in.Device, in.DeviceUser, err = deviceByRawID(ctx, q, deviceID); err != nil {
 			return err
 		}
-		var err error
 		if in.DID, err = findDID(ctx, q, number); err != nil {
 			return err
 		}
@@ -59,27 +59,6 @@ func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string)
 		return s.saveDIDMove(ctx, q, c, "did_device_unassign", *did, after)
 	})
 	return out, writeFailed(err, domain.ErrUnassignFailed)
-}
-
-// loadDeviceAndUser fills in.Device and in.DeviceUser when rawID names a device.
-func loadDeviceAndUser(ctx context.Context, q queryer, rawID string, in *domain.AssignInput) error {
-	id, ok := domain.ParseID(rawID)
-	if !ok {
-		return nil
-	}
-	d, err := getDevice(ctx, q, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	u, err := getUser(ctx, q, "id = ?", d.UserID)
-	if err != nil {
-		return err
-	}
-	in.Device, in.DeviceUser = d, u
-	return nil
 }
 
 // findDID returns the DID a raw number names, or nil when it names none.
