@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,6 +24,7 @@ func (s *Server) handleAPI(c echo.Context) error {
 	if s.baseline != nil {
 		return respond(c, r, http.StatusOK, s.baseline)
 	}
+	defer s.observe(r, time.Now())
 	if canonical, ok := aliases[r.method]; ok {
 		r.method = canonical
 	}
@@ -53,6 +55,7 @@ func (s *Server) handleAPI(c echo.Context) error {
 	if r.decl != "" {
 		decl = r.decl
 	}
+	r.answer = messageOf(page)
 	return respond(c, r, http.StatusOK, render(decl, page))
 }
 

@@ -35,6 +35,7 @@ var httpStatus = map[domain.Code]int{
 // named mor_api_response.html (or .xml with xml_api_extension), inline with
 // test=1.
 func respond(c echo.Context, r *request, status int, body []byte) error {
+	r.status, r.body = status, body
 	h := c.Response().Header()
 	xmlExt := r.settings.XMLAPIExtension
 	switch {
@@ -74,6 +75,7 @@ func (s *Server) respondError(c echo.Context, r *request, env envelope, err erro
 	if de.Code == domain.CodeBusy {
 		c.Response().Header().Set("Retry-After", "1")
 	}
+	r.answer = de.Message
 	var root *node
 	switch env {
 	case envPage:

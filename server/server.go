@@ -23,6 +23,16 @@ type Server struct {
 	methods map[string]apiMethod
 	// baseline, when set, is the constant answer of a NewBaseline server.
 	baseline []byte
+	// observers see every answered API request.
+	observers []Observer
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithObserver adds fn to the observers of every answered API request.
+func WithObserver(fn Observer) Option {
+	return func(s *Server) { s.observers = append(s.observers, fn) }
 }
 
 // apiMethod is one API method: its handler and the envelope its own errors use.
@@ -41,8 +51,11 @@ var aliases = map[string]string{
 }
 
 // New builds the server's router over st, logging to log.
-func New(st *store.Store, log *slog.Logger) *Server {
+func New(st *store.Store, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{store: st, log: log, echo: echo.New()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.routes()
 	return s
 }
@@ -176,4 +189,8 @@ type request struct {
 	// that compresses its answer (devices_get) sets gzip from it.
 	acceptGzip bool
 	gzip       bool
+	// What was answered, for the observers.
+	answer string
+	status int
+	body   []byte
 }

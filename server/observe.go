@@ -1,0 +1,61 @@
+package server
+
+import (
+	"time"
+
+	"morlite/domain"
+)
+
+// Observation is one answered API request as the request journal and the
+// metrics see it. Params are the parameters as read, secrets included: an
+// observer that keeps or shows them must mask them (see maskedParams).
+type Observation struct {
+	Time    time.Time
+	Method  string // the canonical method name, as asked for when unknown
+	Known   bool   // the method is one morlite serves
+	Caller  string // the `u` parameter as sent
+	Params  domain.Params
+	Answer  string // MOR's message text; "" for an answer that carries data
+	Status  int    // the HTTP status
+	Latency time.Duration
+	Body    []byte // the answer as sent (before compression)
+}
+
+// Observer receives every answered API request, on the request's goroutine:
+// it must be quick and safe for concurrent use.
+type Observer func(Observation)
+
+// observe hands the finished request to every observer.
+func (s *Server) observe(r *request, start time.Time) {
+	if len(s.observers) == 0 {
+		return
+	}
+	_, known := s.methods[r.method]
+	o := Observation{
+		Time:    start,
+		Method:  r.method,
+		Known:   known,
+		Caller:  r.params.Get("u"),
+		Params:  r.params,
+		Answer:  r.answer,
+		Status:  r.status,
+		Latency: time.Since(start),
+		Body:    r.body,
+	}
+	for _, fn := range s.observers {
+		fn(o)
+	}
+}
+
+// messageOf is the message of a status answer (<status><success>…),
+// "" for an answer that carries data.
+func messageOf(page *node) string {
+	if page.name != "page" || len(page.kids) != 1 {
+		return ""
+	}
+	st := page.kids[0]
+	if st.name != "status" || len(st.kids) != 1 || len(st.kids[0].kids) != 0 {
+		return ""
+	}
+	return st.kids[0].text
+}
