@@ -25,6 +25,8 @@ type Server struct {
 	baseline []byte
 	// observers see every answered API request.
 	observers []Observer
+	// sessions are the logged-in browsers of the pages.
+	sessions sessions
 }
 
 // Option configures a Server.
@@ -78,6 +80,7 @@ func (s *Server) routes() {
 
 	e.Any("/billing/api/:method", s.handleAPI)
 	e.Any("/billing/api/:method/:id", s.handleAPI)
+	s.webRoutes()
 
 	s.methods = map[string]apiMethod{
 		"did_trunk_device_assign": {s.handleDIDTrunkDeviceAssign, envStatus},

@@ -1,0 +1,184 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+)
+
+// The pages under /billing/: server-rendered html/template, one small
+// stylesheet, no scripts. Each page is a template file in web/templates that
+// defines "title" and "content"; layout.html wraps them.
+
+//go:embed web/templates/*.html web/static/*
+var webFiles embed.FS
+
+// pageCSP lets pages use their own stylesheet and images and post forms to
+// themselves, and nothing else: no scripts at all.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Paths of the pages that other pages link to.
+const (
+	loginPath  = "/billing/callc/login"
+	logoutPath = "/billing/callc/logout"
+	homePath   = "/billing/callc/main"
+)
+
+// pages holds each page's parsed template set (layout + the page).
+var pages = parsePages()
+
+// templateFuncs are the helpers the templates may call.
+var templateFuncs = template.FuncMap{
+	"query": func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				v.Set(kv[i], kv[i+1])
+			}
+		}
+		return v.Encode()
+	},
+	"lower": strings.ToLower,
+}
+
+func parsePages() map[string]*template.Template {
+	names, err := fs.Glob(webFiles, "web/templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "web/templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		out[base] = template.Must(template.New("layout.html").Funcs(templateFuncs).ParseFS(webFiles, "web/templates/layout.html", n))
+	}
+	return out
+}
+
+// pageData is what every page template gets: the viewer, the CSRF token for
+// its forms, a flash message, and the page's own data in Data.
+type pageData struct {
+	Title string
+	User  *domain.User
+	CSRF  string
+	Flash *flash
+	Nav   string // the navigation entry to highlight
+	Data  any
+}
+
+// webRoutes registers the pages.
+func (s *Server) webRoutes() {
+	e := s.echo
+	e.GET("/billing/static/:file", handleStatic)
+	e.GET(loginPath, s.handleLoginForm)
+	e.POST(loginPath, s.handleLogin)
+	e.POST(logoutPath, s.handleLogout, s.requireLogin)
+	e.GET(homePath, s.handleHome, s.requireLogin)
+	e.GET("/billing", redirectTo(homePath))
+	e.GET("/billing/", redirectTo(homePath))
+}
+
+func redirectTo(path string) echo.HandlerFunc {
+	return func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, path) }
+}
+
+// handleStatic serves the embedded stylesheet.
+func handleStatic(c echo.Context) error {
+	name := c.Param("file")
+	data, err := webFiles.ReadFile("web/static/" + name)
+	if err != nil || strings.Contains(name, "/") {
+		return echo.ErrNotFound
+	}
+	ctype := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		ctype = "text/css; charset=utf-8"
+	case strings.HasSuffix(name, ".png"):
+		ctype = "image/png"
+	}
+	return c.Blob(http.StatusOK, ctype, data)
+}
+
+// requireLogin lets a logged-in admin, accountant or reseller through and
+// sends anyone else to the login page. A form post must carry the session's
+// CSRF token.
+func (s *Server) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		wu, err := s.sessionUser(c)
+		if err != nil {
+			return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		}
+		if wu == nil {
+			if c.Request().Method != http.MethodGet {
+				return s.pageError(c, http.StatusForbidden, "Please log in", nil)
+			}
+			return c.Redirect(http.StatusSeeOther, loginPath+"?"+url.Values{"return_to": {c.Request().URL.RequestURI()}}.Encode())
+		}
+		if c.Request().Method != http.MethodGet && !tokensEqual(sentCSRF(c), wu.sess.csrf) {
+			return s.pageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
+		}
+		c.Set("web", wu)
+		return next(c)
+	}
+}
+
+// viewer is the logged-in user requireLogin found.
+func viewer(c echo.Context) *webUser {
+	wu, _ := c.Get("web").(*webUser)
+	return wu
+}
+
+// page renders a page template in the layout, with the viewer's CSRF token
+// and pending flash message.
+func (s *Server) page(c echo.Context, status int, name, title, nav string, data any) error {
+	t, ok := pages[name]
+	if !ok {
+		panic("no page template " + name)
+	}
+	pd := pageData{Title: title, Nav: nav, Data: data}
+	if wu := viewer(c); wu != nil {
+		pd.User, pd.CSRF, pd.Flash = wu.user, wu.sess.csrf, s.sessions.takeFlash(wu.sess)
+	}
+	if pd.CSRF == "" {
+		pd.CSRF, _ = c.Get(csrfField).(string)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, pd); err != nil {
+		s.log.Error("page template", "page", name, "err", err)
+		return c.String(http.StatusInternalServerError, "Internal error\n")
+	}
+	c.Response().Header().Set("Content-Security-Policy", pageCSP)
+	return c.HTMLBlob(status, b.Bytes())
+}
+
+// pageError renders a short error page; a cause is logged, never shown.
+func (s *Server) pageError(c echo.Context, status int, text string, cause error) error {
+	if cause != nil {
+		s.log.Error("page failed", "path", c.Request().URL.Path, "err", cause)
+	}
+	return s.page(c, status, "error", text, "", text)
+}
+
+// flashAndRedirect keeps text for the viewer's next page and sends him to
+// path (post/redirect/get: a reload does not repeat the move).
+func (s *Server) flashAndRedirect(c echo.Context, path, text string, ok bool) error {
+	if wu := viewer(c); wu != nil {
+		s.sessions.setFlash(wu.sess, flash{Text: text, OK: ok})
+	}
+	return c.Redirect(http.StatusSeeOther, path)
+}
+
+// handleHome is the start page after login: who you are and where to go.
+func (s *Server) handleHome(c echo.Context) error {
+	return s.page(c, http.StatusOK, "home", "Start", "home", nil)
+}

@@ -1,0 +1,244 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// webClient is a browser for the pages: a real listener, a cookie jar, and
+// redirects reported rather than followed.
+type webClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	csrf string // the last CSRF token a page carried
+}
+
+// browser starts a real listener over the env's router.
+func (e *env) browser() *webClient {
+	e.t.Helper()
+	ts := httptest.NewServer(e.srv)
+	e.t.Cleanup(ts.Close)
+	jar, _ := cookiejar.New(nil)
+	return &webClient{t: e.t, base: ts.URL, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// webAnswer is a page answer: status, Location, body.
+type webAnswer struct {
+	status   int
+	location string
+	body     string
+	header   http.Header
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (w *webClient) send(req *http.Request) webAnswer {
+	w.t.Helper()
+	resp, err := w.http.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if m := csrfInput.FindStringSubmatch(string(b)); m != nil {
+		w.csrf = m[1]
+	}
+	return webAnswer{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b), header: resp.Header}
+}
+
+// get fetches a page.
+func (w *webClient) get(path string) webAnswer {
+	w.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, w.base+path, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return w.send(req)
+}
+
+// post sends a form with the last CSRF token seen (unless form sets one).
+func (w *webClient) post(path string, form url.Values) webAnswer {
+	w.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", w.csrf)
+	}
+	req, err := http.NewRequest(http.MethodPost, w.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return w.send(req)
+}
+
+// login logs in through the login form and fails the test unless it
+// succeeds.
+func (w *webClient) login(username, password string) {
+	w.t.Helper()
+	w.get(loginPath)
+	a := w.post(loginPath, url.Values{"login_username": {username}, "login_psw": {password}})
+	if a.status != http.StatusSeeOther || a.location != homePath {
+		w.t.Fatalf("login %s: HTTP %d to %q: %s", username, a.status, a.location, a.body)
+	}
+	// The start page's logout form carries the session's CSRF token.
+	if a := w.get(homePath); a.status != http.StatusOK || !strings.Contains(a.body, "Welcome, "+username) {
+		w.t.Fatalf("start page after login: HTTP %d: %s", a.status, a.body)
+	}
+}
+
+// demoLogins are the demo's users who may and may not log in.
+var demoLogins = map[string]string{"admin": "admin1", "accountant": "acc12345", "reseller": "res12345", "bob": "bob12345"}
+
+func TestLogin(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	for _, u := range []string{"admin", "accountant", "reseller"} {
+		t.Run(u, func(t *testing.T) {
+			w := e.browser()
+			w.login(u, demoLogins[u])
+		})
+	}
+	cases := []struct {
+		name, user, password string
+		status               int
+		text                 string
+	}{
+		{"BadPassword", "admin", "wrong", http.StatusUnauthorized, textBadLogin},
+		{"EmptyPassword", "admin", "", http.StatusUnauthorized, textBadLogin},
+		{"UnknownUser", "nobody", "admin1", http.StatusUnauthorized, textBadLogin},
+		{"PlainUserRefused", "bob", demoLogins["bob"], http.StatusForbidden, textNotAllowed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := e.browser()
+			w.get(loginPath)
+			a := w.post(loginPath, url.Values{"login_username": {tc.user}, "login_psw": {tc.password}})
+			if a.status != tc.status || !strings.Contains(a.body, tc.text) {
+				t.Fatalf("HTTP %d, want %d with %q: %s", a.status, tc.status, tc.text, a.body)
+			}
+			if got := w.get(logoutPath); got.status == http.StatusSeeOther && got.location == homePath {
+				t.Fatal("a refused login opened a session")
+			}
+		})
+	}
+}
+
+func TestLoginNeedsCSRF(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	w.get(loginPath)
+	a := w.post(loginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "csrf": {"forged"}})
+	if a.status != http.StatusForbidden || !strings.Contains(a.body, "CSRF") {
+		t.Fatalf("HTTP %d: %s", a.status, a.body)
+	}
+	if a := w.get(loginPath); a.status != http.StatusOK {
+		t.Fatalf("a forged login opened a session: HTTP %d", a.status)
+	}
+}
+
+func TestLoginCookiesAndHeaders(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	a := w.get(loginPath)
+	if a.header.Get("Content-Security-Policy") != pageCSP {
+		t.Errorf("CSP %q", a.header.Get("Content-Security-Policy"))
+	}
+	if !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") {
+		t.Errorf("Content-Type %q", a.header.Get("Content-Type"))
+	}
+	w.get(loginPath)
+	req, _ := http.NewRequest(http.MethodPost, w.base+loginPath, strings.NewReader(url.Values{
+		"login_username": {"admin"}, "login_psw": {"admin1"}, "csrf": {w.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := w.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var found bool
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && ck.Value != "" {
+			found = true
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie %+v: want HttpOnly and SameSite=Strict", ck)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie")
+	}
+}
+
+func TestLoggedOutRedirect(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	a := w.get(homePath + "?x=1")
+	want := loginPath + "?return_to=" + url.QueryEscape(homePath+"?x=1")
+	if a.status != http.StatusSeeOther || a.location != want {
+		t.Fatalf("HTTP %d to %q, want 303 to %q", a.status, a.location, want)
+	}
+	w.get(a.location)
+	a = w.post(loginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "return_to": {homePath + "?x=1"}})
+	if a.status != http.StatusSeeOther || a.location != homePath+"?x=1" {
+		t.Fatalf("after login: HTTP %d to %q", a.status, a.location)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	w.login("admin", "admin1")
+	if a := w.post(logoutPath, url.Values{"csrf": {"forged"}}); a.status != http.StatusForbidden {
+		t.Fatalf("logout with a forged token: HTTP %d", a.status)
+	}
+	if a := w.post(logoutPath, nil); a.status != http.StatusSeeOther || a.location != loginPath {
+		t.Fatalf("logout: HTTP %d to %q", a.status, a.location)
+	}
+	if a := w.get(loginPath); a.status != http.StatusOK {
+		t.Fatalf("still logged in after logout: HTTP %d", a.status)
+	}
+	if a := w.post(logoutPath, nil); a.status != http.StatusForbidden {
+		t.Fatalf("logout when logged out: HTTP %d", a.status)
+	}
+}
+
+func TestSessionEndsWhenUserGoes(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	w.login("reseller", "res12345")
+	e.exec("UPDATE users SET usertype = 'user' WHERE username = 'reseller'")
+	if a := w.get(homePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
+		t.Fatalf("a demoted user kept his session: HTTP %d", a.status)
+	}
+}
+
+func TestSafeReturn(t *testing.T) {
+	for in, want := range map[string]string{
+		"/billing/dids/edit/1":     "/billing/dids/edit/1",
+		"":                         homePath,
+		"//evil.example/billing/":  homePath,
+		"https://evil.example/":    homePath,
+		"/billing/api/dids_get":    homePath,
+		"/billing/\\evil":          homePath,
+		"/billing/callc/login?x=1": homePath,
+		"/other":                   homePath,
+	} {
+		if got := safeReturn(in); got != want {
+			t.Errorf("safeReturn(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
