@@ -289,7 +289,7 @@ func TestTransportFaults(t *testing.T) {
 	})
 	t.Run("PlainNotFoundOutsideAPI", func(t *testing.T) {
 		e := newEnv(t, demoYAML)
-		for _, path := range []string{"/", "/billing", "/billing/api/a/b/c"} {
+		for _, path := range []string{"/", "/billing/nope", "/billing/api/a/b/c"} {
 			rec := e.do(httptest.NewRequest("GET", path, nil))
 			if rec.Code != 404 || contains(rec.Body.String(), "<") {
 				t.Fatalf("%s: HTTP %d %q", path, rec.Code, rec.Body)
