@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"time"
 
 	"morlite/domain"
@@ -31,6 +32,10 @@ func (s *Server) observe(r *request, start time.Time) {
 		return
 	}
 	_, known := s.methods[r.method]
+	if r.status == 0 {
+		// A panic is unwinding: recoverPanics answers MOR's 500 next.
+		r.status, r.answer = http.StatusInternalServerError, domain.ErrInternal.Message
+	}
 	o := Observation{
 		Time:    start,
 		Method:  r.method,
