@@ -103,6 +103,7 @@ func (s *Server) routes() {
 		"user_details_get":        {s.handleUserDetailsGet, envBare},
 		"user_register":           {s.handleUserRegister, envStatus},
 	}
+	s.opsRoutes()
 }
 
 // ServeHTTP lets the server be used as an http.Handler.

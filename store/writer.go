@@ -61,6 +61,7 @@ type writerState struct {
 	batches atomic.Int64
 	jobs    atomic.Int64
 	shed    atomic.Int64
+	sizes   batchSizes
 }
 
 // startWriter starts the goroutine that owns the writer connection.
@@ -161,6 +162,7 @@ func (s *Store) tryNext() (*job, bool) {
 func (s *Store) runBatch(batch []*job) {
 	s.w.batches.Add(1)
 	s.w.jobs.Add(int64(len(batch)))
+	s.w.sizes.record(len(batch))
 	results := make([]error, len(batch))
 	tx, err := s.write.BeginTx(context.Background(), nil)
 	if err != nil {
