@@ -88,7 +88,7 @@ func (s *Server) webRoutes() {
 	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.requireLogin)
 	e.GET("/billing/users/list", s.handleUserList, s.requireLogin)
 	e.GET(hashPagePath, s.handleHashForm, s.requireLogin)
-	e.POST(hashPagePath, s.handleHashCompute, s.requireLogin)
+	e.POST(hashPagePath, s.handleHashCompute, s.limitHashForm, s.requireLogin)
 	e.GET("/billing", redirectTo(homePath))
 	e.GET("/billing/", redirectTo(homePath))
 }

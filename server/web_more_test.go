@@ -288,7 +288,10 @@ func TestGenerateHashBadInput(t *testing.T) {
 			wantNot(t, a, "<script>alert", `id="hash_verdict"`)
 		})
 	}
-	a := w.post(hashPagePath, url.Values{"uri": {seedURI}, "secret": {strings.Repeat("k", maxTypedKey+1)}})
+	// A body far beyond the limit is refused before it is read.
+	a := w.post(hashPagePath, url.Values{"uri": {strings.Repeat("%61", 2*MaxBodyBytes)}})
+	wantPage(t, a, http.StatusRequestEntityTooLarge, "Request too large: Generate hash takes a URI of at most 64 KiB")
+	a = w.post(hashPagePath, url.Values{"uri": {seedURI}, "secret": {strings.Repeat("k", maxTypedKey+1)}})
 	wantPage(t, a, http.StatusBadRequest, "The secret key is longer than 1 KiB.")
 	a = w.post(hashPagePath, url.Values{"uri": {seedURI}, "csrf": {"forged"}})
 	wantPage(t, a, http.StatusForbidden, "CSRF")
