@@ -118,6 +118,7 @@ func TestUserList(t *testing.T) {
 		`<a href="/billing/devices/edit/1">SIP/101</a> <span class="badge trunk">trunk</span>`,
 		`<a href="/billing/devices/edit/3">IAX2/201</a>`,
 		`<a href="/billing/devices/edit/6">SIP/401</a>`,
+		`<a href="/billing/devices/edit/32">SIP/501</a> <span class="badge">hidden</span>`,
 		"<td>erin</td>", "<td>reseller2</td>")
 
 	w = e.browser()
