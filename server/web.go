@@ -84,6 +84,11 @@ func (s *Server) webRoutes() {
 	e.POST(loginPath, s.handleLogin)
 	e.POST(logoutPath, s.handleLogout, s.requireLogin)
 	e.GET(homePath, s.handleHome, s.requireLogin)
+	// Device page, user list, Generate hash (web_devices.go, web_users.go, web_hash.go).
+	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.requireLogin)
+	e.GET("/billing/users/list", s.handleUserList, s.requireLogin)
+	e.GET(hashPagePath, s.handleHashForm, s.requireLogin)
+	e.POST(hashPagePath, s.handleHashCompute, s.limitHashForm, s.requireLogin)
 	e.GET("/billing", redirectTo(homePath))
 	e.GET("/billing/", redirectTo(homePath))
 }
