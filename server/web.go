@@ -84,6 +84,10 @@ func (s *Server) webRoutes() {
 	e.POST(loginPath, s.handleLogin)
 	e.POST(logoutPath, s.handleLogout, s.requireLogin)
 	e.GET(homePath, s.handleHome, s.requireLogin)
+	// DID pages (web_dids.go, web_did_edit.go, web_did_moves.go).
+	e.GET(didListPath, s.handleDIDList, s.requireLogin)
+	e.GET(didEditPath+":id", s.handleDIDEdit, s.requireLogin)
+	e.POST(didEditPath+":id/:move", s.handleDIDMove, s.requireLogin)
 	e.GET("/billing", redirectTo(homePath))
 	e.GET("/billing/", redirectTo(homePath))
 }
