@@ -17,18 +17,21 @@ import (
 
 // didEditPage is the edit page's data.
 type didEditPage struct {
-	Row                     didRow
-	SeesAll, Reseller       bool
-	Owner                   string // "Display Name (username)", "" when none
-	ResellerName            string
-	DeviceIsTrunk           bool
-	ClosedTill              string
-	ResellerComment         string // the admin's and accountants' view only
-	Moves                   []didMoveForm
-	Users                   []domain.User        // whom a DID may be reserved for
-	Devices                 []store.DeviceChoice // where it may be assigned
-	Actions                 []actionRow
-	ActionsShown, ActionMax int
+	Row               didRow
+	SeesAll, Reseller bool
+	Owner             string // "Display Name (username)", "" when none
+	ResellerName      string
+	DeviceIsTrunk     bool
+	ClosedTill        string
+	ResellerComment   string // the admin's and accountants' view only
+	Moves             []didMoveForm
+	Users             []domain.User        // whom a DID may be reserved for
+	Devices           []store.DeviceChoice // where it may be assigned
+	// PreferredDevice and PreferredTrunk are the first other device and
+	// the first trunk of the DID's user: the forms preselect them.
+	PreferredDevice, PreferredTrunk int64
+	Actions                         []actionRow
+	ActionsShown, ActionMax         int
 }
 
 // didMoveForm is one move form on the page.
@@ -81,12 +84,12 @@ func (s *Server) didEditData(ctx context.Context, c domain.Caller, det *store.DI
 		return data, err
 	}
 	data.Moves = offeredMoves(c, st, d)
-	return data, s.moveChoices(ctx, c, &data)
+	return data, s.moveChoices(ctx, c, d, &data)
 }
 
 // moveChoices fills the users and devices the page's forms offer, when a
 // form needs them.
-func (s *Server) moveChoices(ctx context.Context, c domain.Caller, data *didEditPage) error {
+func (s *Server) moveChoices(ctx context.Context, c domain.Caller, d domain.DID, data *didEditPage) error {
 	var needUsers, needDevices bool
 	for _, m := range data.Moves {
 		needUsers = needUsers || m.Input == inputUser
@@ -103,12 +106,21 @@ func (s *Server) moveChoices(ctx context.Context, c domain.Caller, data *didEdit
 			}
 		}
 	}
-	if needDevices {
-		var err error
-		data.Devices, err = s.store.DeviceChoices(ctx, c)
-		return err
+	if !needDevices {
+		return nil
 	}
-	return nil
+	var err error
+	data.Devices, err = s.store.DeviceChoices(ctx, c)
+	for i := len(data.Devices) - 1; i >= 0; i-- {
+		switch dv := data.Devices[i]; {
+		case dv.UserID != d.UserID || d.UserID == 0:
+		case dv.IsTrunk:
+			data.PreferredTrunk = dv.ID
+		default:
+			data.PreferredDevice = dv.ID
+		}
+	}
+	return err
 }
 
 func newActionRow(a store.ActionEntry) actionRow {

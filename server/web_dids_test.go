@@ -278,7 +278,7 @@ func TestDIDEditOffersMoves(t *testing.T) {
 		{"admin", "5", "make_free delete"},
 		{"admin", "7", "unassign close stop"},
 		{"admin", "8", "free make_free terminate"},
-		{"admin", "20", "make_free"}, // it has calls
+		{"admin", "20", "make_free"},  // it has calls
 		{"admin", "21", "close stop"}, // the assign methods confine the admin to his pool
 		{"reseller", "21", "unassign close stop"},
 		{"reseller", "6", "assign free make_free"}, // no trunk: resellers_allow_assign_did_to_trunk is off
@@ -291,5 +291,28 @@ func TestDIDEditOffersMoves(t *testing.T) {
 		if tc.want == "" && !strings.Contains(a.body, "No move is open to you") {
 			t.Errorf("%s on DID %s: no note", tc.user, tc.id)
 		}
+	}
+}
+
+func TestDIDEditChoices(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	a := e.loginAs("admin").get("/billing/dids/edit/1")
+	for _, want := range []string{`<option value="1" selected>SIP/101 · bob</option>`,
+		`<option value="2" selected>SIP/102 · bob</option>`} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("lacks %s", want)
+		}
+	}
+	trunk := a.body[strings.Index(a.body, `/edit/1/trunk"`):]
+	trunk = trunk[:strings.Index(trunk, "</select>")]
+	if strings.Contains(trunk, "SIP/102") || strings.Contains(trunk, "IAX2/201") {
+		t.Errorf("the trunk form offers a non-trunk or another reseller's trunk: %s", trunk)
+	}
+	a = e.loginAs("reseller").get("/billing/dids/edit/4")
+	users := a.body[strings.Index(a.body, `name="user_id"`):]
+	users = users[:strings.Index(users, "</select>")]
+	if !strings.Contains(users, `<option value="6">carol (user)</option>`) || strings.Contains(users, "bob") ||
+		strings.Contains(users, "erin") {
+		t.Errorf("the reseller's reserve form: %s", users)
 	}
 }

@@ -77,6 +77,7 @@ type DeviceChoice struct {
 	ID       int64
 	Label    string // TYPE/name
 	IsTrunk  bool
+	UserID   int64
 	Username string // the device's user
 }
 
@@ -85,9 +86,9 @@ type DeviceChoice struct {
 func (s *Store) DeviceChoices(ctx context.Context, c domain.Caller) ([]DeviceChoice, error) {
 	return queryAll(ctx, s.reader(), func(r scanner) (DeviceChoice, error) {
 		var d DeviceChoice
-		err := r.Scan(&d.ID, &d.Label, &d.IsTrunk, &d.Username)
+		err := r.Scan(&d.ID, &d.Label, &d.IsTrunk, &d.UserID, &d.Username)
 		return d, err
-	}, `SELECT dv.id, dv.device_type || '/' || dv.name, dv.istrunk, u.username
+	}, `SELECT dv.id, dv.device_type || '/' || dv.name, dv.istrunk, dv.user_id, u.username
 		FROM devices dv JOIN users u ON u.id = dv.user_id
 		WHERE u.owner_id = ? AND dv.hidden = 0 ORDER BY dv.id`, c.Scope())
 }
