@@ -61,7 +61,7 @@ func (s *Server) handleDIDEdit(c echo.Context) error {
 
 func (s *Server) didEditData(ctx context.Context, c domain.Caller, det *store.DIDDetail) (didEditPage, error) {
 	d := det.DID
-	data := didEditPage{Row: newDIDRow(c, det.DIDListing), SeesAll: c.Is(domain.Admin) || c.Is(domain.Accountant),
+	data := didEditPage{Row: newDIDRow(c, det.DIDListing), SeesAll: domain.DIDSearch{Caller: c}.SeesAll(),
 		Reseller: c.Is(domain.Reseller), DeviceIsTrunk: det.DeviceIsTrunk, ActionMax: store.DIDDetailLimit}
 	if d.UserID != 0 {
 		data.Owner = det.OwnerName + " (" + det.OwnerUsername + ")"

@@ -119,7 +119,7 @@ func newDIDRow(c domain.Caller, l domain.DIDListing) didRow {
 	r := didRow{ID: d.ID, Number: d.Number, Status: string(d.Status), StatusWord: statusWord(d.Status),
 		Device: l.DeviceLabel, DeviceID: d.DeviceID, DialPlan: l.DialPlan, Language: d.Language,
 		CallLimit: "Unlimited", Comment: d.Comment}
-	if c.Is(domain.Admin) || c.Is(domain.Accountant) {
+	if (domain.DIDSearch{Caller: c}).SeesAll() {
 		r.Provider, r.Reseller = l.ProviderName, l.ResellerName
 	}
 	if d.UserID != 0 {
