@@ -22,10 +22,10 @@ type moveCase struct {
 	check func(t *testing.T, e *env)
 }
 
-var viewerIDs = map[string]int64{"admin": 0, "accountant": 2, "reseller": 3, "readonly": 7}
+var didViewerIDs = map[string]int64{"admin": 0, "accountant": 2, "reseller": 3, "readonly": 7}
 
-func device(id string) url.Values { return url.Values{"device_id": {id}} }
-func user(id string) url.Values   { return url.Values{"user_id": {id}} }
+func deviceForm(id string) url.Values { return url.Values{"device_id": {id}} }
+func userForm(id string) url.Values   { return url.Values{"user_id": {id}} }
 
 // wantDID checks a DID's status, user, device and pool.
 func wantDID(number string, st domain.Status, userID, deviceID, resellerID int64) func(*testing.T, *env) {
@@ -40,15 +40,15 @@ func wantDID(number string, st domain.Status, userID, deviceID, resellerID int64
 }
 
 var moveSuccesses = []moveCase{
-	{"Reserve", "admin", "2", "reserve", user("5"), "DID details successfully updated",
+	{"Reserve", "admin", "2", "reserve", userForm("5"), "DID details successfully updated",
 		[]string{"did_details_update", "did_id", "2", "did_user_id", "5"}, wantDID("37060000001", "reserved", 5, 0, 0)},
-	{"ReserveByReseller", "reseller", "4", "reserve", user("6"), "DID details successfully updated",
+	{"ReserveByReseller", "reseller", "4", "reserve", userForm("6"), "DID details successfully updated",
 		[]string{"did_details_update", "did_id", "4", "did_user_id", "6"}, wantDID("37060000003", "reserved", 6, 0, 3)},
-	{"AssignDevice", "admin", "2", "assign", device("2"), "Device assigned to DID",
+	{"AssignDevice", "admin", "2", "assign", deviceForm("2"), "Device assigned to DID",
 		[]string{"did_device_assign", "did", "37060000001", "device_id", "2"}, wantDID("37060000001", "active", 5, 2, 0)},
-	{"AssignTrunk", "admin", "1", "trunk", device("1"), "Device assigned to DID",
+	{"AssignTrunk", "admin", "1", "trunk", deviceForm("1"), "Device assigned to DID",
 		[]string{"did_trunk_device_assign", "did", "123456789", "device_id", "1"}, wantDID("123456789", "active", 5, 1, 0)},
-	{"AssignByReseller", "reseller", "6", "assign", device("4"), "Device assigned to DID",
+	{"AssignByReseller", "reseller", "6", "assign", deviceForm("4"), "Device assigned to DID",
 		[]string{"did_device_assign", "did", "37060000005", "device_id", "4"}, wantDID("37060000005", "active", 6, 4, 3)},
 	{"Unassign", "admin", "7", "unassign", nil, "Device was unassigned from DID",
 		[]string{"did_device_unassign", "did", "37060000006"}, wantDID("37060000006", "free", 0, 0, 0)},
@@ -81,23 +81,23 @@ func wantClosed(number string) func(*testing.T, *env) {
 }
 
 var moveRefusals = []moveCase{
-	{"NotFree", "admin", "3", "assign", device("2"), "DID is not free", []string{"did_device_assign", "did", "37060000002", "device_id", "2"}, nil},
-	{"NotTrunk", "admin", "10", "trunk", device("2"), "Device is not a Trunk", []string{"did_trunk_device_assign", "did", "37060000009", "device_id", "2"}, nil},
-	{"MustBeReserved", "admin", "2", "trunk", device("1"), "DID must be reserved for a User", []string{"did_trunk_device_assign", "did", "37060000001", "device_id", "1"}, nil},
-	{"DeviceEmpty", "admin", "2", "assign", device(""), "Device was not found", []string{"did_device_assign", "did", "37060000001", "device_id", ""}, nil},
-	{"DeviceNotNumber", "admin", "2", "assign", device("abc"), "Device was not found", []string{"did_device_assign", "did", "37060000001", "device_id", "abc"}, nil},
-	{"DeviceHuge", "admin", "2", "assign", device("99999999999999999999999"), "Device was not found", nil, nil},
+	{"NotFree", "admin", "3", "assign", deviceForm("2"), "DID is not free", []string{"did_device_assign", "did", "37060000002", "device_id", "2"}, nil},
+	{"NotTrunk", "admin", "10", "trunk", deviceForm("2"), "Device is not a Trunk", []string{"did_trunk_device_assign", "did", "37060000009", "device_id", "2"}, nil},
+	{"MustBeReserved", "admin", "2", "trunk", deviceForm("1"), "DID must be reserved for a User", []string{"did_trunk_device_assign", "did", "37060000001", "device_id", "1"}, nil},
+	{"DeviceEmpty", "admin", "2", "assign", deviceForm(""), "Device was not found", []string{"did_device_assign", "did", "37060000001", "device_id", ""}, nil},
+	{"DeviceNotNumber", "admin", "2", "assign", deviceForm("abc"), "Device was not found", []string{"did_device_assign", "did", "37060000001", "device_id", "abc"}, nil},
+	{"DeviceHuge", "admin", "2", "assign", deviceForm("99999999999999999999999"), "Device was not found", nil, nil},
 	{"DeviceMissing", "admin", "2", "assign", nil, "Device was not found", nil, nil},
-	{"OtherResellersDevice", "reseller", "6", "assign", device("6"), "Your are not authorized to use this Device", []string{"did_device_assign", "did", "37060000005", "device_id", "6"}, nil},
-	{"ResellerTrunkSetting", "reseller", "6", "trunk", device("3"), "You are not authorized to manage DIDs", []string{"did_trunk_device_assign", "did", "37060000005", "device_id", "3"}, nil},
-	{"AdminOutsidePool", "admin", "4", "assign", device("2"), "Your are not authorized to use this DID", []string{"did_device_assign", "did", "37060000003", "device_id", "2"}, nil},
-	{"ReserveNotFree", "admin", "1", "reserve", user("5"), "DID is not free", []string{"did_details_update", "did_id", "1", "did_user_id", "5"}, nil},
-	{"ReserveEmpty", "admin", "2", "reserve", user(""), "User was not found", nil, nil},
-	{"ReserveNotNumber", "admin", "2", "reserve", user("abc"), "User was not found", []string{"did_details_update", "did_id", "2", "did_user_id", "abc"}, nil},
-	{"ReserveHuge", "admin", "2", "reserve", user("99999999999999999999999"), "User was not found", nil, nil},
-	{"ReserveMinusOneDoesNotFree", "admin", "8", "reserve", user("-1"), "DID is not free", nil, nil},
-	{"ReserveAdmin", "admin", "2", "reserve", user("0"), "User was not found", []string{"did_details_update", "did_id", "2", "did_user_id", "0"}, nil},
-	{"ReserveOtherResellersUser", "reseller", "4", "reserve", user("10"), "User was not found", []string{"did_details_update", "did_id", "4", "did_user_id", "10"}, nil},
+	{"OtherResellersDevice", "reseller", "6", "assign", deviceForm("6"), "Your are not authorized to use this Device", []string{"did_device_assign", "did", "37060000005", "device_id", "6"}, nil},
+	{"ResellerTrunkSetting", "reseller", "6", "trunk", deviceForm("3"), "You are not authorized to manage DIDs", []string{"did_trunk_device_assign", "did", "37060000005", "device_id", "3"}, nil},
+	{"AdminOutsidePool", "admin", "4", "assign", deviceForm("2"), "Your are not authorized to use this DID", []string{"did_device_assign", "did", "37060000003", "device_id", "2"}, nil},
+	{"ReserveNotFree", "admin", "1", "reserve", userForm("5"), "DID is not free", []string{"did_details_update", "did_id", "1", "did_user_id", "5"}, nil},
+	{"ReserveEmpty", "admin", "2", "reserve", userForm(""), "User was not found", nil, nil},
+	{"ReserveNotNumber", "admin", "2", "reserve", userForm("abc"), "User was not found", []string{"did_details_update", "did_id", "2", "did_user_id", "abc"}, nil},
+	{"ReserveHuge", "admin", "2", "reserve", userForm("99999999999999999999999"), "User was not found", nil, nil},
+	{"ReserveMinusOneDoesNotFree", "admin", "8", "reserve", userForm("-1"), "DID is not free", nil, nil},
+	{"ReserveAdmin", "admin", "2", "reserve", userForm("0"), "User was not found", []string{"did_details_update", "did_id", "2", "did_user_id", "0"}, nil},
+	{"ReserveOtherResellersUser", "reseller", "4", "reserve", userForm("10"), "User was not found", []string{"did_details_update", "did_id", "4", "did_user_id", "10"}, nil},
 	{"UnassignDialplan", "admin", "3", "unassign", nil, "DID is assigned to dialplan", []string{"did_device_unassign", "did", "37060000002"}, nil},
 	{"UnassignClosed", "admin", "8", "unassign", nil, "DID is already free", []string{"did_device_unassign", "did", "37060000007"}, nil},
 	{"CloseNotOnDevice", "admin", "1", "close", nil, "DID is not assigned to Device.", []string{"did_close", "dids_id", "1"}, nil},
@@ -110,7 +110,7 @@ var moveRefusals = []moveCase{
 	{"DeleteNotTerminated", "admin", "2", "delete", nil, "DID status must be terminated", []string{"did_delete", "dids_id", "2"}, nil},
 	{"DeleteWithCalls", "admin", "20", "delete", nil, "Cannot delete DID associated with calls", []string{"did_delete", "dids_id", "20"}, nil},
 	{"ReadonlyClose", "readonly", "7", "close", nil, "Access Denied", []string{"did_close", "dids_id", "7"}, nil},
-	{"ReadonlyAssign", "readonly", "2", "assign", device("2"), "You are not authorized to manage DIDs", []string{"did_device_assign", "did", "37060000001", "device_id", "2"}, nil},
+	{"ReadonlyAssign", "readonly", "2", "assign", deviceForm("2"), "You are not authorized to manage DIDs", []string{"did_device_assign", "did", "37060000001", "device_id", "2"}, nil},
 }
 
 // postMove posts a move form as the case's user and returns the flash
@@ -165,7 +165,7 @@ func TestDIDMoves(t *testing.T) {
 			tc.check(t, e)
 			acts := e.actions()
 			last := acts[len(acts)-1]
-			if len(acts) != n+1 || last.Action != tc.api[0] || last.UserID != viewerIDs[tc.user] || itoa(last.TargetID) != tc.id {
+			if len(acts) != n+1 || last.Action != tc.api[0] || last.UserID != didViewerIDs[tc.user] || itoa(last.TargetID) != tc.id {
 				t.Errorf("action log: %d rows (was %d), last %+v", len(acts), n, last)
 			}
 			checkAPITwin(t, tc)
