@@ -84,6 +84,10 @@ func (s *Server) webRoutes() {
 	e.POST(loginPath, s.handleLogin)
 	e.POST(logoutPath, s.handleLogout, s.requireLogin)
 	e.GET(homePath, s.handleHome, s.requireLogin)
+	// DID pages (web_dids.go, web_did_edit.go, web_did_moves.go).
+	e.GET(didListPath, s.handleDIDList, s.requireLogin)
+	e.GET(didEditPath+":id", s.handleDIDEdit, s.requireLogin)
+	e.POST(didEditPath+":id/:move", s.handleDIDMove, s.requireLogin)
 	// Device page, user list, Generate hash (web_devices.go, web_users.go, web_hash.go).
 	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.requireLogin)
 	e.GET("/billing/users/list", s.handleUserList, s.requireLogin)

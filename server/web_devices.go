@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -75,7 +74,7 @@ func newDevicePage(dl *store.DeviceLinks) devicePage {
 	p := devicePage{Device: d, User: dl.User, Trunk: trunkText(d), Auth: authText(d), Dialplans: dl.Dialplans}
 	p.CallerName, p.CallerNum = domain.ParseCallerID(d.CallerID)
 	for _, did := range dl.DIDs {
-		p.DIDs = append(p.DIDs, deviceDID{DID: did, StatusText: statusText(did.Status)})
+		p.DIDs = append(p.DIDs, deviceDID{DID: did, StatusText: statusWord(did.Status)})
 	}
 	return p
 }
@@ -100,11 +99,3 @@ func authText(d *domain.Device) string {
 	return "IP authentication"
 }
 
-// statusText is a DID status as MOR's GUI prints it: "Reserved", "Active".
-func statusText(st domain.Status) string {
-	s := string(st)
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}

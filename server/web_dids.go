@@ -1,0 +1,185 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+	"morlite/store"
+)
+
+// The DID pages: the list (dids_get's filters, paged) and the edit page of
+// one DID with its action log and the moves its status allows. Both read
+// through dids_get's scope, so a viewer sees exactly what the API would
+// list for him; the moves run the API methods' store code (web_dids_moves.go).
+
+const (
+	didListPath = "/billing/dids/list"
+	didEditPath = "/billing/dids/edit/"
+	// didPageSize is how many DIDs one list page shows.
+	didPageSize = 50
+	// maxDIDPage keeps (page-1)*didPageSize far from overflowing.
+	maxDIDPage = 1_000_000_000_000
+)
+
+// didFilterNames are the list's filters: dids_get's own parameter names.
+var didFilterNames = []string{"search_did_number", "search_status", "search_user", "search_device",
+	"search_dialplan", "search_provider", "search_language", "search_did_owner", "search_hide_terminated_dids"}
+
+// didRow is one DID as the list and the edit page print it.
+type didRow struct {
+	ID                      int64
+	Number                  string
+	Status, StatusWord      string
+	Provider, Reseller      string
+	Owner, Device, DialPlan string
+	DeviceID                int64
+	Language, CallLimit     string
+	Comment                 string
+}
+
+// didListPage is the list page's data.
+type didListPage struct {
+	F          map[string]string // the filters as sent, to refill the form
+	Statuses   []domain.Status
+	Rows       []didRow
+	SeesAll    bool
+	Error      string // dids_get's error text, shown instead of rows
+	Page       int64
+	Prev, Next string // addresses of the neighbour pages, "" when none
+}
+
+// handleDIDList is the DID list: dids_get's filters for the viewer, one page.
+func (s *Server) handleDIDList(c echo.Context) error {
+	wu := viewer(c)
+	data := didListPage{F: map[string]string{}, Page: listPage(c.QueryParam("page")),
+		Statuses: []domain.Status{domain.StatusFree, domain.StatusReserved, domain.StatusActive, domain.StatusClosed, domain.StatusTerminated}}
+	p := domain.Params{}
+	for _, n := range didFilterNames {
+		if v := c.QueryParam(n); v != "" {
+			p[n], data.F[n] = v, v
+		}
+	}
+	search, err := domain.NewDIDSearch(wu.caller, p)
+	data.SeesAll = search.SeesAll()
+	var rows []domain.DIDListing
+	if err == nil {
+		search.Offset, search.Limit = (data.Page-1)*didPageSize, didPageSize+1
+		rows, err = s.store.SearchDIDs(c.Request().Context(), search)
+	}
+	if err != nil {
+		text, ok := s.shownText(c, err)
+		if !ok {
+			return s.pageError(c, http.StatusInternalServerError, "Internal error", nil)
+		}
+		data.Error = text
+	}
+	if len(rows) > didPageSize {
+		rows, data.Next = rows[:didPageSize], pageQuery(data.F, data.Page+1)
+	}
+	if data.Page > 1 {
+		data.Prev = pageQuery(data.F, data.Page-1)
+	}
+	for _, l := range rows {
+		data.Rows = append(data.Rows, newDIDRow(wu.caller, l))
+	}
+	return s.page(c, http.StatusOK, "dids_list", "DIDs", "dids", data)
+}
+
+// listPage reads the page number: 1 unless it is digits from 1 on.
+func listPage(raw string) int64 {
+	n, ok := domain.ParseID(raw)
+	if !ok || n < 1 {
+		return 1
+	}
+	return min(n, maxDIDPage)
+}
+
+// pageQuery is the address of a list page with the same filters.
+func pageQuery(f map[string]string, page int64) string {
+	v := url.Values{}
+	for k, x := range f {
+		v.Set(k, x)
+	}
+	v.Set("page", strconv.FormatInt(page, 10))
+	return didListPath + "?" + v.Encode()
+}
+
+// newDIDRow prints a DID with dids_get's rules for who sees which name: the
+// provider and reseller for the admin and accountants only, the reseller
+// comment as the comment for a reseller. The owner is left empty when the
+// DID has no user.
+func newDIDRow(c domain.Caller, l domain.DIDListing) didRow {
+	d := l.DID
+	r := didRow{ID: d.ID, Number: d.Number, Status: string(d.Status), StatusWord: statusWord(d.Status),
+		Device: l.DeviceLabel, DeviceID: d.DeviceID, DialPlan: l.DialPlan, Language: d.Language,
+		CallLimit: "Unlimited", Comment: d.Comment}
+	if (domain.DIDSearch{Caller: c}).SeesAll() {
+		r.Provider, r.Reseller = l.ProviderName, l.ResellerName
+	}
+	if d.UserID != 0 {
+		r.Owner = l.OwnerName
+	}
+	if d.CallLimit != 0 {
+		r.CallLimit = itoa(d.CallLimit)
+	}
+	if c.Is(domain.Reseller) {
+		r.Comment = d.ResellerComment
+	}
+	return r
+}
+
+// statusWord is a status as MOR prints it: capitalised ("Reserved").
+func statusWord(st domain.Status) string {
+	if st == "" {
+		return ""
+	}
+	return strings.ToUpper(string(st[:1])) + string(st[1:])
+}
+
+// shownText returns the MOR text of a domain error for a page to show (a
+// wrapped cause is logged); ok is false for a fault, which is logged.
+func (s *Server) shownText(c echo.Context, err error) (string, bool) {
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code == domain.CodeInternal {
+		s.log.Error("page failed", "path", c.Request().URL.Path, "err", err)
+		return "", false
+	}
+	if error(de) != err {
+		s.log.Error("page move failed", "path", c.Request().URL.Path, "answer", de.Message, "err", err)
+	}
+	return de.Message, true
+}
+
+// viewerDID loads the DID the path's id names as the viewer may see it.
+// Outside his scope or unknown is a 404 page, as is a malformed id; an
+// accountant without DID rights gets dids_get's text. When the DID is nil
+// the error page has been written and answered is the handler's result.
+func (s *Server) viewerDID(c echo.Context) (det *store.DIDDetail, search domain.DIDSearch, answered error) {
+	search, err := domain.NewDIDSearch(viewer(c).caller, domain.Params{})
+	if err != nil {
+		text, _ := s.shownText(c, err)
+		return nil, search, s.pageError(c, http.StatusForbidden, text, nil)
+	}
+	id, ok := domain.ParseID(c.Param("id"))
+	if !ok {
+		return nil, search, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
+	}
+	det, err = s.store.DIDDetailByID(c.Request().Context(), search, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, search, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
+	}
+	if err != nil {
+		return nil, search, s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+	}
+	return det, search, nil
+}
+
+// textNoSuchDID is the 404 page's text: the same for an unknown DID and
+// another reseller's, so neither is revealed.
+const textNoSuchDID = "DID was not found"
