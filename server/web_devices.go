@@ -98,4 +98,3 @@ func authText(d *domain.Device) string {
 	}
 	return "IP authentication"
 }
-
