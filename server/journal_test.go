@@ -227,6 +227,9 @@ func TestJournalPage(t *testing.T) {
 	if a.status != http.StatusOK || first < 0 || second < first || !strings.Contains(a.body, "Device assigned to DID") {
 		t.Fatalf("journal page (newest first): HTTP %d\n%s", a.status, a.body)
 	}
+	if !strings.Contains(a.body, `href="/billing/sandbox/requests?method=dids_get"`) {
+		t.Fatalf("no filter link on the method:\n%s", a.body)
+	}
 	if a := w.get(journalPagePath + "?method=dids_get"); strings.Contains(a.body, ">did_device_assign</a>") || !strings.Contains(a.body, ">dids_get</a>") {
 		t.Fatalf("method filter:\n%s", a.body)
 	}
