@@ -104,57 +104,81 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// readWorld parses the fixture file at path, or the embedded demo when path
-// is empty. A bad file is a refusal naming its line.
-func readWorld(path string) (*domain.World, error) {
-	name, data := fixtures.DemoName, fixtures.Demo
-	if path != "" {
-		var err error
-		if data, err = os.ReadFile(path); err != nil {
-			return nil, refuse("reading fixtures: %v", err)
-		}
-		name = path
+// fixture is a fixture file's content as read once (or the embedded demo):
+// a sandbox reset parses it again, so that its relative dates stay right.
+type fixture struct {
+	name string
+	data []byte
+	demo bool
+	// parsed is the world prepare loaded from it, if any.
+	parsed *domain.World
+}
+
+// readFixture reads the fixture file at path, or the embedded demo when
+// path is empty.
+func readFixture(path string) (*fixture, error) {
+	if path == "" {
+		return &fixture{name: fixtures.DemoName, data: fixtures.Demo, demo: true}, nil
 	}
-	w, err := fixtures.Parse(name, data, time.Now())
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, refuse("reading fixtures: %v", err)
+	}
+	return &fixture{name: path, data: data}, nil
+}
+
+// parse reads the fixture into a world whose Source names it. A bad file is
+// a refusal naming its line.
+func (fx *fixture) parse() (*domain.World, error) {
+	w, err := fixtures.Parse(fx.name, fx.data, time.Now())
 	if err != nil {
 		return nil, usageError{err.Error()}
+	}
+	w.Source = fx.name
+	if fx.demo {
+		w.Source = domain.DemoSource
 	}
 	return w, nil
 }
 
 // prepare opens the database and loads fixtures as serve and load do: a new
 // database gets the file (or the demo); an existing one keeps its data
-// unless reset is asked for. It reports whether the demo was loaded.
-func prepare(ctx context.Context, f dbFlags, demoWhenEmpty bool) (*store.Store, bool, error) {
+// unless reset is asked for. It returns the fixture it loaded, nil when it
+// loaded none.
+func prepare(ctx context.Context, f dbFlags, demoWhenEmpty bool) (*store.Store, *fixture, error) {
 	st, err := store.Open(ctx, f.db)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	empty, err := st.IsEmpty(ctx)
 	if err != nil {
 		st.Close()
-		return nil, false, err
+		return nil, nil, err
 	}
 	if !empty && f.fixtures != "" && !f.reset {
 		st.Close()
-		return nil, false, refuse("%s is not empty; add --reset to replace its contents with %s", f.db, f.fixtures)
+		return nil, nil, refuse("%s is not empty; add --reset to replace its contents with %s", f.db, f.fixtures)
 	}
 	if !empty && !f.reset {
-		return st, false, nil
+		return st, nil, nil
 	}
 	if f.fixtures == "" && !demoWhenEmpty {
 		st.Close()
-		return nil, false, refuse("--fixtures is required")
+		return nil, nil, refuse("--fixtures is required")
 	}
-	w, err := readWorld(f.fixtures)
+	fx, err := readFixture(f.fixtures)
 	if err == nil {
-		err = st.Load(ctx, w, f.reset)
+		var w *domain.World
+		if w, err = fx.parse(); err == nil {
+			fx.parsed = w
+			err = st.Load(ctx, w, f.reset)
+		}
 	}
 	if err != nil {
 		st.Close()
-		return nil, false, err
+		return nil, nil, err
 	}
-	return st, f.fixtures == "", nil
+	return st, fx, nil
 }
 
 // runServe is `morlite serve`: open, load if new, serve until ctx ends.
@@ -163,23 +187,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", envOr("MORLITE_ADDR", defaultAddr), "listen address (MORLITE_ADDR)")
 	f.register(fs, true)
+	var sf sandboxFlags
+	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := sf.check(); err != nil {
+		return err
+	}
 	log := newLogger(stderr)
-	st, demo, err := prepare(ctx, f, true)
+	st, loaded, err := prepare(ctx, f, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := warnPublicSecrets(ctx, st, log, demo); err != nil {
+	if err := warnPublicSecrets(ctx, st, log, loaded != nil && loaded.demo); err != nil {
+		return err
+	}
+	opts, err := sf.options(ctx, st, f, loaded, log)
+	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := server.New(st, log).HTTPServer(*addr)
+	srv := server.New(st, log, opts...).HTTPServer(*addr)
 	fmt.Fprintf(stdout, "morlite listening on http://%s\n", ln.Addr())
 	return serveUntilDone(ctx, srv, ln, log)
 }

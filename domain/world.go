@@ -18,4 +18,10 @@ type World struct {
 	// seeds a million this way without holding them in memory). Export
 	// never sets it.
 	MoreDIDs iter.Seq[DID]
+	// Source names where the world came from (DemoSource for the embedded
+	// demo, else a fixture file's name; "" when unknown). Load records it.
+	Source string
 }
+
+// DemoSource is the Source of the embedded demo world.
+const DemoSource = "demo"

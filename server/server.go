@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,13 @@ type Server struct {
 	observers []Observer
 	// sessions are the logged-in browsers of the pages.
 	sessions sessions
+	// sandbox, when set, is sandbox mode: the journal and the reset.
+	sandbox     *sandbox
+	journalSize int
+	journal     *journal
+	// gate is held shared by every request in sandbox mode and exclusively
+	// by a reset, so that no request sees half a reset.
+	gate sync.RWMutex
 }
 
 // Option configures a Server.
@@ -54,7 +62,7 @@ var aliases = map[string]string{
 
 // New builds the server's router over st, logging to log.
 func New(st *store.Store, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{store: st, log: log, echo: echo.New()}
+	s := &Server{store: st, log: log, echo: echo.New(), journalSize: DefaultJournalSize}
 	for _, o := range opts {
 		o(s)
 	}
@@ -81,6 +89,7 @@ func (s *Server) routes() {
 	e.Any("/billing/api/:method", s.handleAPI)
 	e.Any("/billing/api/:method/:id", s.handleAPI)
 	s.webRoutes()
+	s.sandboxRoutes()
 
 	s.methods = map[string]apiMethod{
 		"did_trunk_device_assign": {s.handleDIDTrunkDeviceAssign, envStatus},
@@ -156,6 +165,20 @@ func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		for name, value := range SecureHeaders {
 			h.Set(name, value)
 		}
+		return next(c)
+	}
+}
+
+// gateRequests holds the gate shared while a request runs (sandbox mode
+// only): a reset waits for the requests in flight, and requests that come
+// during a reset wait for its end. The sandbox's own paths pass.
+func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if sandboxPath(c.Path()) {
+			return next(c)
+		}
+		s.gate.RLock()
+		defer s.gate.RUnlock()
 		return next(c)
 	}
 }

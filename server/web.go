@@ -74,6 +74,9 @@ type pageData struct {
 	Flash *flash
 	Nav   string // the navigation entry to highlight
 	Data  any
+	// Sandbox says the viewer is the admin and sandbox mode is on: the
+	// Requests link shows.
+	Sandbox bool
 }
 
 // webRoutes registers the pages.
@@ -157,6 +160,7 @@ func (s *Server) page(c echo.Context, status int, name, title, nav string, data 
 	pd := pageData{Title: title, Nav: nav, Data: data}
 	if wu := viewer(c); wu != nil {
 		pd.User, pd.CSRF, pd.Flash = wu.user, wu.sess.csrf, s.sessions.takeFlash(wu.sess)
+		pd.Sandbox = s.sandbox != nil && wu.user.UserType == domain.Admin
 	}
 	if pd.CSRF == "" {
 		pd.CSRF, _ = c.Get(csrfField).(string)

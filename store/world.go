@@ -27,9 +27,12 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 
 // Load stores w in one transaction. With reset it first empties every table;
 // without, it refuses a non-empty database with ErrNotEmpty. Either the whole
-// world is stored or nothing is.
+// world is stored or nothing is. It records w.Source in the same
+// transaction, and forgets the cached settings and users.
 func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
 	s.settings.invalidate()
+	s.users.invalidate()
+	defer s.users.invalidate()
 	defer s.settings.invalidate()
 	return s.writeSolo(ctx, func(tx *sql.Tx) error {
 		// References are checked at commit, so rows may come in any order.
@@ -51,8 +54,34 @@ func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
 				return ErrNotEmpty
 			}
 		}
-		return insertWorld(ctx, tx, w)
+		if err := insertWorld(ctx, tx, w); err != nil {
+			return err
+		}
+		return recordSource(ctx, tx, w.Source)
 	})
+}
+
+// recordSource keeps where the loaded world came from in meta ("" forgets it).
+func recordSource(ctx context.Context, tx *sql.Tx, source string) error {
+	if source == "" {
+		_, err := tx.ExecContext(ctx, "DELETE FROM meta WHERE key = 'source'")
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('source', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, source)
+	return err
+}
+
+// Source returns where the stored world came from, as Load recorded it:
+// domain.DemoSource for the embedded demo, a fixture file's name, or "" when
+// unknown (a database loaded before morlite recorded it).
+func (s *Store) Source(ctx context.Context) (string, error) {
+	var v string
+	err := s.read.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'source'").Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
 }
 
 func insertWorld(ctx context.Context, tx *sql.Tx, w *domain.World) error {

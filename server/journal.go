@@ -1,0 +1,171 @@
+package server
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The request journal keeps the last N answered API requests in memory, for
+// sandbox users who want to see what their code sent: GET /sandbox/requests
+// and the page /billing/sandbox/requests. It is fed by an Observer; secrets
+// (the hash and users_get's password p) are masked before anything is kept.
+
+// DefaultJournalSize is how many requests the journal keeps unless
+// WithJournal says otherwise.
+const DefaultJournalSize = 1000
+
+// journalResponseMax caps the answer body kept for a data answer.
+const journalResponseMax = 4096
+
+// masked replaces a secret parameter's value.
+const masked = "***"
+
+// journalTimeFormat is RFC 3339 with milliseconds.
+const journalTimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// journalEntry is one answered API request as the journal shows it.
+type journalEntry struct {
+	ID       int64             `json:"id"`
+	Time     string            `json:"time"`
+	Method   string            `json:"method"`
+	Caller   string            `json:"caller"`
+	Params   map[string]string `json:"params"`
+	Answer   string            `json:"answer"`
+	Response string            `json:"response,omitempty"`
+	// Truncated says Response holds only the first journalResponseMax bytes.
+	Truncated bool    `json:"response_truncated,omitempty"`
+	Status    int     `json:"status"`
+	LatencyMS float64 `json:"latency_ms"`
+	at        time.Time
+}
+
+// ParamList is the masked parameters as "name=value" in name order, for the
+// page.
+func (e journalEntry) ParamList() []string {
+	out := make([]string, 0, len(e.Params))
+	for _, k := range slices.Sorted(maps.Keys(e.Params)) {
+		out = append(out, k+"="+e.Params[k])
+	}
+	return out
+}
+
+// journal is a ring buffer of the last size entries.
+type journal struct {
+	mu      sync.Mutex
+	entries []journalEntry // len == size once full; next is the oldest then
+	next    int
+	seq     int64
+	size    int
+}
+
+func newJournal(size int) *journal {
+	return &journal{size: size, entries: make([]journalEntry, 0, min(size, 64))}
+}
+
+// secretParam says a parameter's value must never be kept: the hash, and
+// users_get's password p (in any letter case, to be safe).
+func secretParam(name string) bool {
+	return strings.EqualFold(name, "hash") || strings.EqualFold(name, "p")
+}
+
+// entryOf builds the entry for an observation, secrets masked, before the
+// journal's lock is taken.
+func entryOf(o Observation) journalEntry {
+	params := make(map[string]string, len(o.Params))
+	for k, v := range o.Params {
+		if secretParam(k) {
+			v = masked
+		}
+		params[k] = v
+	}
+	e := journalEntry{
+		Time:      o.Time.UTC().Format(journalTimeFormat),
+		Method:    o.Method,
+		Caller:    o.Caller,
+		Params:    params,
+		Answer:    o.Answer,
+		Status:    o.Status,
+		LatencyMS: float64(o.Latency.Microseconds()) / 1000,
+		at:        o.Time,
+	}
+	if o.Answer == "" {
+		e.Response, e.Truncated = truncateUTF8(o.Body, journalResponseMax)
+	}
+	return e
+}
+
+// truncateUTF8 returns at most max bytes of b as a string, cut at a rune
+// boundary, and whether anything was cut.
+func truncateUTF8(b []byte, max int) (string, bool) {
+	if len(b) <= max {
+		return string(b), false
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]), true
+}
+
+// observe is the journal's Observer.
+func (j *journal) observe(o Observation) {
+	e := entryOf(o)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.ID = j.seq
+	if len(j.entries) < j.size {
+		j.entries = append(j.entries, e)
+		return
+	}
+	j.entries[j.next] = e
+	j.next = (j.next + 1) % j.size
+}
+
+// journalFilter selects entries: by canonical method name, at or after a
+// time, after a sequence id. Zero values select everything.
+type journalFilter struct {
+	method  string
+	since   time.Time
+	sinceID int64
+}
+
+func (f journalFilter) match(e *journalEntry) bool {
+	return (f.method == "" || e.Method == f.method) &&
+		(f.since.IsZero() || !e.at.Before(f.since)) &&
+		e.ID > f.sinceID
+}
+
+// list returns the matching entries, oldest first.
+func (j *journal) list(f journalFilter) []journalEntry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := []journalEntry{}
+	n := len(j.entries)
+	for i := range n {
+		e := &j.entries[(j.next+i)%n]
+		if f.match(e) {
+			out = append(out, *e)
+		}
+	}
+	return out
+}
+
+// empty forgets every entry; ids keep counting, so since_id stays valid.
+func (j *journal) empty() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.entries)
+	j.entries, j.next = j.entries[:0], 0
+}
+
+// count is how many entries the journal holds.
+func (j *journal) count() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.entries)
+}

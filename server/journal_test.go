@@ -1,0 +1,246 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// journalEntries reads GET /sandbox/requests?query with the admin's bearer.
+func (e *env) journalEntries(query string) []journalEntry {
+	e.t.Helper()
+	rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath+"?"+query, "secret")
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		e.t.Fatalf("GET /sandbox/requests?%s: HTTP %d %s: %s", query, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	var out []journalEntry
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		e.t.Fatalf("journal is not a JSON array: %v\n%s", err, rec.Body)
+	}
+	return out
+}
+
+// apiRequest sends a request to /billing/api/<path> with a body.
+func (e *env) apiRequest(path, contentType string, body []byte) *httptest.ResponseRecorder {
+	e.t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/billing/api/"+path, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return e.do(req)
+}
+
+// TestJournalMasksSecrets sends hash and p every way a client can (query,
+// JSON body, multipart, form body over the query, repeated, in capitals,
+// with a body that fails to parse) and finds none of their values in the
+// journal's JSON or on its page, each replaced by ***.
+func TestJournalMasksSecrets(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	good := signUsersGet("admin", "admin1")
+	e.post("users_get", good)
+	e.post("users_get", url.Values{"u": {"admin"}, "p": {"Mask-p-query-1"}, "hash": {"Mask-hash-query-1"}})
+	e.apiRequest("users_get", "application/json", []byte(`{"u":"admin","p":"Mask-p-json-2","hash":"Mask-hash-json-2"}`))
+	e.do(multipartBody("users_get", url.Values{"u": {"admin"}, "p": {"Mask-p-multi-3"}, "hash": {"Mask-hash-multi-3"}}))
+	e.apiRequest("users_get?u=admin&p=Mask-p-twice-q&hash=Mask-hash-twice-q&hash=Mask-hash-rep-q",
+		"application/x-www-form-urlencoded", []byte("p=Mask-p-twice-b&hash=Mask-hash-twice-b&p=Mask-p-rep-b"))
+	e.apiRequest("dids_get?u=admin&HASH=Mask-HASH-upper&P=Mask-P-upper", "", nil)
+	e.apiRequest("users_get?u=admin&p=Mask-p-badbody&hash=Mask-hash-badbody", "application/json", []byte(`{"p":`))
+
+	secrets := []string{"admin1", good.Get("hash"), "Mask-"}
+	entries := e.journalEntries("")
+	if len(entries) != 7 {
+		t.Fatalf("journal holds %d entries, want 7", len(entries))
+	}
+	for _, en := range entries {
+		for name, v := range en.Params {
+			if secretParam(name) && v != masked {
+				t.Errorf("entry %d: %s = %q, want %q", en.ID, name, v, masked)
+			}
+		}
+		if en.Params["hash"] != masked && en.Params["HASH"] != masked {
+			t.Errorf("entry %d keeps no masked hash: %v", en.ID, en.Params)
+		}
+	}
+	raw := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret").Body.String()
+	w := e.browser()
+	w.login("admin", demoLogins["admin"])
+	page := w.get(journalPagePath)
+	if page.status != http.StatusOK || !strings.Contains(page.body, "hash=***") || !strings.Contains(page.body, "p=***") {
+		t.Fatalf("journal page: HTTP %d\n%s", page.status, page.body)
+	}
+	for _, s := range secrets {
+		if strings.Contains(raw, s) {
+			t.Errorf("the journal's JSON holds %q:\n%s", s, raw)
+		}
+		if strings.Contains(page.body, s) {
+			t.Errorf("the journal page holds %q", s)
+		}
+	}
+}
+
+// timeMS is RFC 3339 in UTC with milliseconds.
+var timeMS = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
+func TestJournalEntryFields(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2")
+	e.post("users_get", signUsersGet("admin", "admin1"))
+	e.post("no_such_method", url.Values{"u": {"bob"}})
+	entries := e.journalEntries("")
+	if len(entries) != 3 {
+		t.Fatalf("%d entries: %+v", len(entries), entries)
+	}
+	assign, users, unknown := entries[0], entries[1], entries[2]
+	if assign.ID != 1 || assign.Method != "did_device_assign" || assign.Caller != "admin" || assign.Answer != "Device assigned to DID" ||
+		assign.Status != http.StatusOK || assign.Params["did"] != "37060000001" || assign.Response != "" {
+		t.Errorf("assign entry: %+v", assign)
+	}
+	if users.Answer != "" || !strings.Contains(users.Response, "<username>accountant</username>") {
+		t.Errorf("users_get entry keeps no answer body: %+v", users)
+	}
+	if unknown.Method != "no_such_method" || unknown.Answer != "There is no such API" || unknown.Caller != "bob" {
+		t.Errorf("unknown method entry: %+v", unknown)
+	}
+	for _, en := range entries {
+		if !timeMS.MatchString(en.Time) || en.LatencyMS < 0 {
+			t.Errorf("entry %d: time %q, latency %v", en.ID, en.Time, en.LatencyMS)
+		}
+	}
+}
+
+func TestJournalKeepsTheLastN(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML, WithJournal(3))
+	for i := 1; i <= 5; i++ {
+		e.post("ring"+strconv.Itoa(i), url.Values{})
+	}
+	entries := e.journalEntries("")
+	var got []string
+	for _, en := range entries {
+		got = append(got, strconv.FormatInt(en.ID, 10)+":"+en.Method)
+	}
+	if strings.Join(got, " ") != "3:ring3 4:ring4 5:ring5" {
+		t.Fatalf("journal of 3 after 5 requests: %v", got)
+	}
+}
+
+func TestJournalFilters(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.post("did_assign_device", url.Values{"u": {"admin"}}) // an old name: journaled as did_device_assign
+	e.post("dids_get", url.Values{"u": {"admin"}})
+	time.Sleep(5 * time.Millisecond)
+	e.post("did_device_assign", url.Values{"u": {"admin"}})
+	all := e.journalEntries("")
+	if len(all) != 3 || all[0].Method != "did_device_assign" {
+		t.Fatalf("journal: %+v", all)
+	}
+	methods := func(entries []journalEntry) string {
+		var ids []string
+		for _, en := range entries {
+			ids = append(ids, strconv.FormatInt(en.ID, 10))
+		}
+		return strings.Join(ids, ",")
+	}
+	for query, want := range map[string]string{
+		"method=did_device_assign":              "1,3",
+		"method=did_assign_device":              "1,3",
+		"method=dids_get":                       "2",
+		"method=nothing":                        "",
+		"since_id=1":                            "2,3",
+		"since_id=3":                            "",
+		"since=" + url.QueryEscape(all[2].Time): "3",
+		"since=2000-01-01T00:00:00Z":            "1,2,3",
+		"since=2000-01-01T02:00:00%2B02:00&method=dids_get": "2",
+		"since=2999-01-01T00:00:00.5Z":                      "",
+	} {
+		if got := methods(e.journalEntries(query)); got != want {
+			t.Errorf("?%s: ids %q, want %q", query, got, want)
+		}
+	}
+	for _, bad := range []string{"since=yesterday", "since=2026-01-02", "since_id=-1", "since_id=x", "since_id=1.5"} {
+		rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath+"?"+bad, "secret")
+		var msg map[string]string
+		if rec.Code != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &msg) != nil || msg["error"] == "" {
+			t.Errorf("?%s: HTTP %d %s", bad, rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestJournalClear(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.post("one", url.Values{})
+	e.post("two", url.Values{})
+	if rec := e.sandboxCall(http.MethodDelete, sandboxRequestsPath, "secret"); rec.Code != http.StatusNoContent || rec.Body.Len() != 0 {
+		t.Fatalf("DELETE: HTTP %d %s", rec.Code, rec.Body)
+	}
+	if got := e.journalEntries(""); len(got) != 0 {
+		t.Fatalf("after DELETE: %+v", got)
+	}
+	e.post("three", url.Values{})
+	if got := e.journalEntries(""); len(got) != 1 || got[0].ID != 3 || got[0].Method != "three" {
+		t.Fatalf("after DELETE ids go on: %+v", got)
+	}
+}
+
+func TestJournalOff(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML, WithJournal(0))
+	e.post("one", url.Values{})
+	if rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret"); rec.Code != http.StatusOK || rec.Body.String() != "[]\n" {
+		t.Fatalf("journal off: HTTP %d %q", rec.Code, rec.Body)
+	}
+	w := e.browser()
+	w.login("admin", demoLogins["admin"])
+	if a := w.get(journalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, "The request journal is off") {
+		t.Fatalf("journal page with the journal off: HTTP %d\n%s", a.status, a.body)
+	}
+}
+
+// TestJournalTruncatesLongAnswers keeps the first journalResponseMax bytes
+// of a data answer, cut between characters.
+func TestJournalTruncatesLongAnswers(t *testing.T) {
+	en := entryOf(Observation{Time: time.Now(), Body: []byte(strings.Repeat("é", journalResponseMax))})
+	if !en.Truncated || len(en.Response) > journalResponseMax || len(en.Response) < journalResponseMax-1 || !utf8.ValidString(en.Response) {
+		t.Fatalf("truncated to %d bytes (flag %v), valid %v", len(en.Response), en.Truncated, utf8.ValidString(en.Response))
+	}
+	if en := entryOf(Observation{Answer: "DID created", Body: []byte("<page/>")}); en.Response != "" {
+		t.Fatalf("a message answer keeps its body: %q", en.Response)
+	}
+}
+
+// TestJournalPage shows the entries newest first, filters by method, and
+// clears with its form.
+func TestJournalPage(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2")
+	e.post("dids_get", sign("dids_get", "admin"))
+	w := e.browser()
+	w.login("admin", demoLogins["admin"])
+	a := w.get(journalPagePath)
+	first, second := strings.Index(a.body, ">dids_get</a>"), strings.Index(a.body, ">did_device_assign</a>")
+	if a.status != http.StatusOK || first < 0 || second < first || !strings.Contains(a.body, "Device assigned to DID") {
+		t.Fatalf("journal page (newest first): HTTP %d\n%s", a.status, a.body)
+	}
+	if !strings.Contains(a.body, `href="/billing/sandbox/requests?method=dids_get"`) {
+		t.Fatalf("no filter link on the method:\n%s", a.body)
+	}
+	if a := w.get(journalPagePath + "?method=dids_get"); strings.Contains(a.body, ">did_device_assign</a>") || !strings.Contains(a.body, ">dids_get</a>") {
+		t.Fatalf("method filter:\n%s", a.body)
+	}
+	a = w.post(journalClearPath, nil)
+	if a.status != http.StatusSeeOther || a.location != journalPagePath {
+		t.Fatalf("clear: HTTP %d to %q", a.status, a.location)
+	}
+	if a := w.get(journalPagePath); !strings.Contains(a.body, "Request journal cleared") || strings.Contains(a.body, ">dids_get</a>") {
+		t.Fatalf("after clear:\n%s", a.body)
+	}
+	if a := w.post(journalClearPath, url.Values{"csrf": {"forged"}}); a.status != http.StatusForbidden {
+		t.Fatalf("clear without the CSRF token: HTTP %d", a.status)
+	}
+}
