@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -36,7 +37,8 @@ func TestHealthzOK(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
 	}
-	want := `{"status":"ok","database":"ok","migrations":"current","version":1,"latest":1}` + "\n"
+	latest := latestMigration(t, e)
+	want := fmt.Sprintf(`{"status":"ok","database":"ok","migrations":"current","version":%d,"latest":%d}`+"\n", latest, latest)
 	if rec.Body.String() != want {
 		t.Fatalf("body %q, want %q", rec.Body, want)
 	}
@@ -49,16 +51,28 @@ func TestHealthzOK(t *testing.T) {
 	}
 }
 
+// latestMigration is the schema version a fresh database is at, checked
+// against the migration files embedded in the binary.
+func latestMigration(t *testing.T, e *env) int64 {
+	t.Helper()
+	applied, latest, err := e.st.SchemaVersion(context.Background())
+	if err != nil || applied != latest || latest < 1 {
+		t.Fatalf("schema version %d of %d: %v", applied, latest, err)
+	}
+	return latest
+}
+
 // TestHealthzFailing: each broken part is named with a 503, its cause
 // logged and never answered.
 func TestHealthzFailing(t *testing.T) {
+	latest := latestMigration(t, newEnv(t, demoYAML))
 	cases := []struct {
 		name, want string
 		breakIt    func(e *env)
 	}{
-		{"SchemaBehind", `{"status":"unavailable","database":"ok","migrations":"behind","version":0,"latest":1}`,
-			func(e *env) { e.exec("DELETE FROM goose_db_version WHERE version_id = 1") }},
-		{"SchemaAhead", `{"status":"unavailable","database":"ok","migrations":"ahead","version":99,"latest":1}`,
+		{"SchemaBehind", fmt.Sprintf(`{"status":"unavailable","database":"ok","migrations":"behind","version":%d,"latest":%d}`, latest-1, latest),
+			func(e *env) { e.exec(fmt.Sprintf("DELETE FROM goose_db_version WHERE version_id = %d", latest)) }},
+		{"SchemaAhead", fmt.Sprintf(`{"status":"unavailable","database":"ok","migrations":"ahead","version":99,"latest":%d}`, latest),
 			func(e *env) { e.exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)") }},
 		{"VersionTableGone", `{"status":"unavailable","database":"ok","migrations":"unreadable"}`,
 			func(e *env) { e.exec("ALTER TABLE goose_db_version RENAME TO old_versions") }},

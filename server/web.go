@@ -35,20 +35,6 @@ const (
 // pages holds each page's parsed template set (layout + the page).
 var pages = parsePages()
 
-// templateFuncs are the helpers the templates may call.
-var templateFuncs = template.FuncMap{
-	"query": func(kv ...string) string {
-		v := url.Values{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] != "" {
-				v.Set(kv[i], kv[i+1])
-			}
-		}
-		return v.Encode()
-	},
-	"lower": strings.ToLower,
-}
-
 func parsePages() map[string]*template.Template {
 	names, err := fs.Glob(webFiles, "web/templates/*.html")
 	if err != nil {
@@ -60,7 +46,7 @@ func parsePages() map[string]*template.Template {
 		if base == "layout" {
 			continue
 		}
-		out[base] = template.Must(template.New("layout.html").Funcs(templateFuncs).ParseFS(webFiles, "web/templates/layout.html", n))
+		out[base] = template.Must(template.New("layout.html").ParseFS(webFiles, "web/templates/layout.html", n))
 	}
 	return out
 }

@@ -117,7 +117,7 @@ func (ss *sessions) takeFlash(sess *session) *flash {
 // setCookie writes an HttpOnly, SameSite=Strict cookie (Secure over TLS).
 func setCookie(c echo.Context, name, value string, maxAge int) {
 	c.SetCookie(&http.Cookie{
-		Name: name, Value: value, Path: "/billing/", MaxAge: maxAge,
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request().TLS != nil,
 	})
 }
