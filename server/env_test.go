@@ -89,13 +89,16 @@ var passwordHashes sync.Map
 // "password_hash:" with a hash made once per user and password: the demo's
 // variants differ in settings, not in passwords, and bcrypt is slow on
 // purpose (very slow under the race detector). Each user keeps his own salt.
+// The tests hash at bcrypt's minimum cost: checking a password is the same
+// code at any cost, and the pages' tests log in hundreds of times (the
+// fixture loader itself hashes at bcrypt.DefaultCost).
 func prehashed(t *testing.T, fixture string) string {
 	return userPassword.ReplaceAllStringFunc(fixture, func(m string) string {
 		sub := userPassword.FindStringSubmatch(m)
 		key := sub[2] + "\x00" + sub[3]
 		h, ok := passwordHashes.Load(key)
 		if !ok {
-			b, err := bcrypt.GenerateFromPassword([]byte(sub[3]), bcrypt.DefaultCost)
+			b, err := bcrypt.GenerateFromPassword([]byte(sub[3]), bcrypt.MinCost)
 			if err != nil {
 				t.Fatal(err)
 			}
