@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"morlite/domain"
 )
 
 // journalEntries reads GET /sandbox/requests?query with the admin's bearer.
@@ -243,4 +245,19 @@ func TestJournalPage(t *testing.T) {
 	if a := w.post(journalClearPath, url.Values{"csrf": {"forged"}}); a.status != http.StatusForbidden {
 		t.Fatalf("clear without the CSRF token: HTTP %d", a.status)
 	}
+}
+
+// BenchmarkJournalObserve is the journal's cost on every API request: one
+// masked copy of the parameters and one slot of the ring.
+func BenchmarkJournalObserve(b *testing.B) {
+	j := newJournal(1000)
+	o := Observation{Time: time.Now(), Method: "did_device_assign", Known: true, Caller: "admin",
+		Params: domain.Params{"u": "admin", "did": "37060000001", "device_id": "2", "hash": "0123456789abcdef0123456789abcdef01234567"},
+		Answer: "Device assigned to DID", Status: 200, Latency: time.Millisecond}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			j.observe(o)
+		}
+	})
 }
