@@ -70,18 +70,20 @@ func (s *Server) webRoutes() {
 	e := s.echo
 	e.GET("/billing/static/:file", handleStatic)
 	e.GET(loginPath, s.handleLoginForm)
-	e.POST(loginPath, s.handleLogin)
-	e.POST(logoutPath, s.handleLogout, s.requireLogin)
+	small := s.limitForm(MaxBodyBytes, "Request too large")
+	e.POST(loginPath, s.handleLogin, small)
+	e.POST(logoutPath, s.handleLogout, small, s.requireLogin)
 	e.GET(homePath, s.handleHome, s.requireLogin)
 	// DID pages (web_dids.go, web_did_edit.go, web_did_moves.go).
 	e.GET(didListPath, s.handleDIDList, s.requireLogin)
 	e.GET(didEditPath+":id", s.handleDIDEdit, s.requireLogin)
-	e.POST(didEditPath+":id/:move", s.handleDIDMove, s.requireLogin)
+	e.POST(didEditPath+":id/:move", s.handleDIDMove, small, s.requireLogin)
 	// Device page, user list, Generate hash (web_devices.go, web_users.go, web_hash.go).
 	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.requireLogin)
 	e.GET("/billing/users/list", s.handleUserList, s.requireLogin)
 	e.GET(hashPagePath, s.handleHashForm, s.requireLogin)
-	e.POST(hashPagePath, s.handleHashCompute, s.limitHashForm, s.requireLogin)
+	e.POST(hashPagePath, s.handleHashCompute,
+		s.limitForm(maxHashForm, "Request too large: Generate hash takes a URI of at most 64 KiB"), s.requireLogin)
 	e.GET("/billing", redirectTo(homePath))
 	e.GET("/billing/", redirectTo(homePath))
 }
@@ -105,6 +107,23 @@ func handleStatic(c echo.Context) error {
 		ctype = "image/png"
 	}
 	return c.Blob(http.StatusOK, ctype, data)
+}
+
+// limitForm answers 413 with a page for a form body over max bytes, and
+// caps what a body without a length may send (a form read past the cap
+// reads as empty, so its CSRF token is missing). Every page post has one,
+// so that nobody, logged in or not, can make the server parse a huge form.
+func (s *Server) limitForm(max int64, text string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength > max {
+				return s.pageError(c, http.StatusRequestEntityTooLarge, text, nil)
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
+			return next(c)
+		}
+	}
 }
 
 // requireLogin lets a logged-in admin, accountant or reseller through and

@@ -59,19 +59,6 @@ type hashedForm struct {
 // and the token. A larger body is refused before it is parsed.
 const maxHashForm = 4*MaxBodyBytes + 2*maxTypedKey
 
-// limitHashForm answers 413 with a page for a body over maxHashForm, and
-// caps what a body without a length may send.
-func (s *Server) limitHashForm(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		if r.ContentLength > maxHashForm {
-			return s.pageError(c, http.StatusRequestEntityTooLarge, "Request too large: Generate hash takes a URI of at most 64 KiB", nil)
-		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxHashForm)
-		return next(c)
-	}
-}
-
 // handleHashForm shows the empty form.
 func (s *Server) handleHashForm(c echo.Context) error {
 	return s.page(c, http.StatusOK, "generate_hash", "Generate hash", "hash", hashPage{})

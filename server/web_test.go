@@ -242,3 +242,39 @@ func TestSafeReturn(t *testing.T) {
 		}
 	}
 }
+
+func TestPagePostsBodyCap(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	before := e.didRows()
+	huge := url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "pad": {strings.Repeat("x", MaxBodyBytes)}}
+	// Logged out: the login form is refused before it is read.
+	w := e.browser()
+	w.get(loginPath)
+	if a := w.post(loginPath, huge); a.status != http.StatusRequestEntityTooLarge || !strings.Contains(a.body, "Request too large") {
+		t.Fatalf("huge login form: HTTP %d: %s", a.status, a.body)
+	}
+	// A body without a length is cut at the cap: its token is never read.
+	body := io.MultiReader(strings.NewReader("csrf="+w.csrf+"&login_username=admin&login_psw=admin1&pad="),
+		strings.NewReader(strings.Repeat("x", 2*MaxBodyBytes)))
+	req, err := http.NewRequest(http.MethodPost, w.base+loginPath, io.NopCloser(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if a := w.send(req); a.status != http.StatusForbidden || a.location != "" {
+		t.Fatalf("unbounded login form: HTTP %d to %q", a.status, a.location)
+	}
+	// Logged in: a huge move form changes nothing; the same move fits.
+	w = e.loginAs("admin")
+	w.get("/billing/dids/edit/2")
+	huge = url.Values{"pad": {strings.Repeat("x", MaxBodyBytes)}}
+	if a := w.post("/billing/dids/edit/2/terminate", huge); a.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("huge move form: HTTP %d", a.status)
+	}
+	if e.didRows() != before {
+		t.Fatal("a refused move changed the DIDs")
+	}
+	if a := w.post("/billing/dids/edit/2/terminate", nil); a.status != http.StatusSeeOther {
+		t.Fatalf("the move itself: HTTP %d", a.status)
+	}
+}
