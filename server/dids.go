@@ -6,6 +6,14 @@ import (
 	"morlite/domain"
 )
 
+// The success texts of the assign, unassign and details methods; the DID
+// edit page's moves answer them too.
+const (
+	textAssigned       = "Device assigned to DID"
+	textUnassigned     = "Device was unassigned from DID"
+	textDetailsUpdated = "DID details successfully updated"
+)
+
 // handleDIDTrunkDeviceAssign is did_trunk_device_assign: a trunk takes a DID
 // reserved for its user.
 func (s *Server) handleDIDTrunkDeviceAssign(r *request) (*node, error) {
@@ -22,7 +30,7 @@ func (s *Server) assign(r *request, m domain.AssignMethod) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := successPage("Device assigned to DID")
+	page := successPage(textAssigned)
 	if r.test {
 		page.add(el("did_id", itoa(did.ID)), el("device_id", itoa(did.DeviceID)))
 	}
@@ -35,7 +43,7 @@ func (s *Server) handleDIDDeviceUnassign(r *request) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := successPage("Device was unassigned from DID")
+	page := successPage(textUnassigned)
 	if r.test {
 		page.add(el("did_id", itoa(did.ID)))
 	}

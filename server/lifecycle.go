@@ -24,7 +24,7 @@ func (s *Server) handleDIDDetailsUpdate(r *request) (*node, error) {
 	if _, err := s.store.UpdateDIDDetails(r.ctx, r.caller, r.params); err != nil {
 		return nil, err
 	}
-	return successPage("DID details successfully updated"), nil
+	return successPage(textDetailsUpdated), nil
 }
 
 // closingMethod is one of the methods that close, stop, terminate, free or

@@ -74,7 +74,7 @@ func New(st *store.Store, log *slog.Logger, opts ...Option) *Server {
 // http.Server settings) answering every API call with the constant success
 // envelope without touching a database: the bench command's yardstick.
 func NewBaseline(log *slog.Logger) *Server {
-	s := &Server{log: log, echo: echo.New(), baseline: render(xmlDecl, successPage("Device assigned to DID"))}
+	s := &Server{log: log, echo: echo.New(), baseline: render(xmlDecl, successPage(textAssigned))}
 	s.routes()
 	return s
 }

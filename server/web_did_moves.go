@@ -154,7 +154,7 @@ func runFree(ctx context.Context, s *Server, r moveRequest) (string, error) {
 
 func runDetails(ctx context.Context, s *Server, c domain.Caller, d domain.DID, userID string) (string, error) {
 	_, err := s.store.UpdateDIDDetails(ctx, c, domain.Params{"did_id": itoa(d.ID), "did_user_id": userID})
-	return "DID details successfully updated", err
+	return textDetailsUpdated, err
 }
 
 // runAssign is did_device_assign or did_trunk_device_assign.
@@ -164,13 +164,13 @@ func runAssign(ctx context.Context, s *Server, r moveRequest) (string, error) {
 		am = domain.TrunkAssign
 	}
 	_, err := s.store.AssignDID(ctx, am, r.m.method, r.c, r.value, r.d.Number)
-	return "Device assigned to DID", err
+	return textAssigned, err
 }
 
 // runUnassign is did_device_unassign.
 func runUnassign(ctx context.Context, s *Server, r moveRequest) (string, error) {
 	_, err := s.store.UnassignDID(ctx, r.c, r.d.Number)
-	return "Device was unassigned from DID", err
+	return textUnassigned, err
 }
 
 // runClosing is did_close, did_subscription_stop, did_make_free,
