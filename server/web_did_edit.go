@@ -75,7 +75,11 @@ func (s *Server) didEditData(ctx context.Context, c domain.Caller, det *store.DI
 	if data.SeesAll {
 		data.ResellerComment = d.ResellerComment
 	}
-	for _, a := range det.Actions {
+	actions, err := s.store.DIDActions(ctx, d.ID)
+	if err != nil {
+		return data, err
+	}
+	for _, a := range actions {
 		data.Actions = append(data.Actions, newActionRow(a))
 	}
 	data.ActionsShown = len(data.Actions)

@@ -13,13 +13,12 @@ import (
 // a viewer sees on the pages exactly the DIDs the API would list for him.
 
 // DIDDetail is one DID as its edit page shows it: dids_get's row plus the
-// names the page adds, and its action log, newest first.
+// names the page adds.
 type DIDDetail struct {
 	domain.DIDListing
 	OwnerUsername    string
 	ResellerUsername string
 	DeviceIsTrunk    bool
-	Actions          []ActionEntry
 }
 
 // ActionEntry is one action log row with the username of who made it
@@ -29,13 +28,13 @@ type ActionEntry struct {
 	Username string
 }
 
-// DIDDetailLimit is how many action log rows DIDDetailByID returns.
+// DIDDetailLimit is how many action log rows DIDActions returns.
 const DIDDetailLimit = 200
 
 // DIDDetailByID returns the DID with that id when search's caller may see it
-// (the scope dids_get applies; the search's filters are applied too), with
-// its action log. Errors: ErrNotFound when there is no such DID or it is
-// outside the caller's scope.
+// (the scope dids_get applies; the search's filters are applied too).
+// Errors: ErrNotFound when there is no such DID or it is outside the
+// caller's scope.
 func (s *Store) DIDDetailByID(ctx context.Context, search domain.DIDSearch, id int64) (*DIDDetail, error) {
 	w := searchWhere(search)
 	w.add("d.id = ?", id)
@@ -48,14 +47,17 @@ func (s *Store) DIDDetailByID(ctx context.Context, search domain.DIDSearch, id i
 		return nil, notFound(err)
 	}
 	det.DIDListing = l
-	det.Actions, err = queryAll(ctx, s.reader(), scanActionEntry, `SELECT a.id, a.date, a.user_id,
+	return &det, nil
+}
+
+// DIDActions returns the newest DIDDetailLimit action log rows of the DID
+// with that id, newest first. Scope checks are the caller's business
+// (DIDDetailByID first).
+func (s *Store) DIDActions(ctx context.Context, id int64) ([]ActionEntry, error) {
+	return queryAll(ctx, s.reader(), scanActionEntry, `SELECT a.id, a.date, a.user_id,
 		a.action, a.target_type, a.target_id, a.data, a.data2, coalesce(u.username, '')
 		FROM actions a LEFT JOIN users u ON u.id = a.user_id
 		WHERE a.target_type = 'did' AND a.target_id = ? ORDER BY a.id DESC LIMIT ?`, id, DIDDetailLimit)
-	if err != nil {
-		return nil, err
-	}
-	return &det, nil
 }
 
 func scanActionEntry(r scanner) (ActionEntry, error) {
