@@ -47,7 +47,7 @@ type actionRow struct {
 
 // handleDIDEdit is the DID edit page.
 func (s *Server) handleDIDEdit(c echo.Context) error {
-	det, _, answered := s.viewerDID(c)
+	det, answered := s.viewerDID(c)
 	if det == nil {
 		return answered
 	}
@@ -114,7 +114,9 @@ func (s *Server) moveChoices(ctx context.Context, c domain.Caller, d domain.DID,
 		return nil
 	}
 	var err error
-	data.Devices, err = s.store.DeviceChoices(ctx, c)
+	if data.Devices, err = s.store.DeviceChoices(ctx, c); err != nil {
+		return err
+	}
 	for i := len(data.Devices) - 1; i >= 0; i-- {
 		switch dv := data.Devices[i]; {
 		case dv.UserID != d.UserID || d.UserID == 0:
@@ -124,7 +126,7 @@ func (s *Server) moveChoices(ctx context.Context, c domain.Caller, d domain.DID,
 			data.PreferredDevice = dv.ID
 		}
 	}
-	return err
+	return nil
 }
 
 func newActionRow(a store.ActionEntry) actionRow {

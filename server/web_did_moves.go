@@ -99,12 +99,13 @@ func (s *Server) handleDIDMove(c echo.Context) error {
 	for i := range didMoves {
 		if didMoves[i].key == c.Param("move") {
 			m = &didMoves[i]
+			break
 		}
 	}
 	if m == nil {
 		return s.pageError(c, http.StatusNotFound, "Not found", nil)
 	}
-	det, _, answered := s.viewerDID(c)
+	det, answered := s.viewerDID(c)
 	if det == nil {
 		return answered
 	}

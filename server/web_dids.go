@@ -160,24 +160,24 @@ func (s *Server) shownText(c echo.Context, err error) (string, bool) {
 // Outside his scope or unknown is a 404 page, as is a malformed id; an
 // accountant without DID rights gets dids_get's text. When the DID is nil
 // the error page has been written and answered is the handler's result.
-func (s *Server) viewerDID(c echo.Context) (det *store.DIDDetail, search domain.DIDSearch, answered error) {
+func (s *Server) viewerDID(c echo.Context) (det *store.DIDDetail, answered error) {
 	search, err := domain.NewDIDSearch(viewer(c).caller, domain.Params{})
 	if err != nil {
 		text, _ := s.shownText(c, err)
-		return nil, search, s.pageError(c, http.StatusForbidden, text, nil)
+		return nil, s.pageError(c, http.StatusForbidden, text, nil)
 	}
 	id, ok := domain.ParseID(c.Param("id"))
 	if !ok {
-		return nil, search, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
+		return nil, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
 	}
 	det, err = s.store.DIDDetailByID(c.Request().Context(), search, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, search, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
+		return nil, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
 	}
 	if err != nil {
-		return nil, search, s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return nil, s.pageError(c, http.StatusInternalServerError, "Internal error", err)
 	}
-	return det, search, nil
+	return det, nil
 }
 
 // textNoSuchDID is the 404 page's text: the same for an unknown DID and
