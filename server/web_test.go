@@ -278,3 +278,43 @@ func TestPagePostsBodyCap(t *testing.T) {
 		t.Fatalf("the move itself: HTTP %d", a.status)
 	}
 }
+
+func TestStaticAndRoot(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser() // logged out: the stylesheet is public, the root sends to the start page
+	a := w.get("/billing/static/morlite.css")
+	if a.status != http.StatusOK || a.header.Get("Content-Type") != "text/css; charset=utf-8" || !strings.Contains(a.body, ".badge.active") {
+		t.Fatalf("stylesheet: HTTP %d %q", a.status, a.header.Get("Content-Type"))
+	}
+	for _, p := range []string{"/billing/static/nope.css", "/billing/static/..%2Ftemplates%2Flayout.html",
+		"/billing/static/%2E%2E", "/billing/static/"} {
+		if a := w.get(p); a.status != http.StatusNotFound || strings.Contains(a.body, "{{") {
+			t.Errorf("%s: HTTP %d: %.100s", p, a.status, a.body)
+		}
+	}
+	for _, p := range []string{"/billing", "/billing/"} {
+		if a := w.get(p); a.status != http.StatusSeeOther || a.location != homePath {
+			t.Errorf("%s: HTTP %d to %q", p, a.status, a.location)
+		}
+	}
+}
+
+func TestHomePage(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	for user, says := range map[string]string{"admin": "You are logged in as admin: you see everything",
+		"accountant": "You are logged in as accountant: you see everything",
+		"reseller":   "You are logged in as a reseller: you see your own users, devices and DID pool only"} {
+		a := e.loginAs(user).get(homePath)
+		if a.status != http.StatusOK || !strings.Contains(a.body, says) || a.header.Get("Content-Security-Policy") != pageCSP {
+			t.Errorf("%s: HTTP %d, lacks %q: %s", user, a.status, says, a.body)
+		}
+		for _, link := range []string{didListPath, "/billing/users/list", hashPagePath} {
+			if strings.Count(a.body, `<a href="`+link+`"`) != 2 { // the nav and the list
+				t.Errorf("%s: %d links to %s", user, strings.Count(a.body, `<a href="`+link+`"`), link)
+			}
+		}
+		if strings.Contains(a.body, "/billing/sandbox/requests") {
+			t.Errorf("%s: the Requests link shows without sandbox mode", user)
+		}
+	}
+}
