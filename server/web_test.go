@@ -130,8 +130,8 @@ func TestLogin(t *testing.T) {
 			if a.status != tc.status || !strings.Contains(a.body, tc.text) {
 				t.Fatalf("HTTP %d, want %d with %q: %s", a.status, tc.status, tc.text, a.body)
 			}
-			if got := w.get(logoutPath); got.status == http.StatusSeeOther && got.location == homePath {
-				t.Fatal("a refused login opened a session")
+			if got := w.get(homePath); got.status != http.StatusSeeOther || !strings.HasPrefix(got.location, loginPath+"?") {
+				t.Fatalf("a refused login opened a session: HTTP %d to %q", got.status, got.location)
 			}
 		})
 	}
