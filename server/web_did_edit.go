@@ -75,7 +75,7 @@ func (s *Server) didEditData(ctx context.Context, c domain.Caller, det *store.DI
 	if data.SeesAll {
 		data.ResellerComment = d.ResellerComment
 	}
-	actions, err := s.store.DIDActions(ctx, d.ID)
+	actions, err := s.store.DIDActions(ctx, c, d.ID)
 	if err != nil {
 		return data, err
 	}

@@ -316,3 +316,42 @@ func TestDIDEditChoices(t *testing.T) {
 		t.Errorf("the reseller's reserve form: %s", users)
 	}
 }
+
+// A reseller's edit page shows only the action rows he or his users made:
+// the admin's rows carry the admin's comment, another reseller's the DID's
+// past in his pool.
+func TestDIDEditActionLogScope(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	for _, call := range [][]string{
+		{"did_details_update", "admin", "did_id", "21", "comment", "admin-secret-2"},
+		{"did_details_update", "reseller2", "did_id", "9", "comment", "r2-private"},
+		{"did_details_update", "admin", "did_id", "9", "did_user_id", "-1"}, // back to the admin's pool
+		{"did_details_update", "admin", "did_id", "9", "did_user_id", "3"},  // into the reseller's
+		{"did_close", "reseller", "dids_id", "21"},
+	} {
+		if got := e.call(call[0], call[1], call[2:]...); !strings.Contains(got, "successfully") {
+			t.Fatalf("%v: %q", call, got)
+		}
+	}
+	w := e.loginAs("reseller")
+	log := elementText(w.get("/billing/dids/edit/21").body, "did-actions")
+	if !strings.Contains(log, "reseller did_close") || strings.Contains(log, "admin") {
+		t.Errorf("DID 21: %q", log)
+	}
+	a := w.get("/billing/dids/edit/9")
+	if a.status != http.StatusOK || elementText(a.body, "did-actions") != "Time (UTC) User Action Before After No actions yet." ||
+		!strings.Contains(a.body, `id="did-actions-scope"`) {
+		t.Errorf("DID 9: HTTP %d, %q", a.status, elementText(a.body, "did-actions"))
+	}
+	for _, s := range []string{"admin-secret-2", "r2-private", "reseller2"} {
+		if strings.Contains(a.body+w.get("/billing/dids/edit/21").body, s) {
+			t.Errorf("the reseller sees %q", s)
+		}
+	}
+	// The admin sees every row.
+	a = e.loginAs("admin").get("/billing/dids/edit/9")
+	if log := elementText(a.body, "did-actions"); strings.Count(log, "did_details_update") != 3 || !strings.Contains(log, "reseller2") ||
+		strings.Contains(a.body, `id="did-actions-scope"`) {
+		t.Errorf("the admin's log of DID 9: %q", log)
+	}
+}

@@ -51,13 +51,21 @@ func (s *Store) DIDDetailByID(ctx context.Context, search domain.DIDSearch, id i
 }
 
 // DIDActions returns the newest DIDDetailLimit action log rows of the DID
-// with that id, newest first. Scope checks are the caller's business
-// (DIDDetailByID first).
-func (s *Store) DIDActions(ctx context.Context, id int64) ([]ActionEntry, error) {
-	return queryAll(ctx, s.reader(), scanActionEntry, `SELECT a.id, a.date, a.user_id,
+// with that id that c may read, newest first: every row for the admin and
+// accountants; for a reseller only the rows he or his users made, since
+// the others carry what dids_get hides from him (the admin's comment, the
+// provider) and the DID's past in another reseller's pool. Whether c may
+// see the DID at all is the caller's business (DIDDetailByID first).
+func (s *Store) DIDActions(ctx context.Context, c domain.Caller, id int64) ([]ActionEntry, error) {
+	query, args := `SELECT a.id, a.date, a.user_id,
 		a.action, a.target_type, a.target_id, a.data, a.data2, coalesce(u.username, '')
 		FROM actions a LEFT JOIN users u ON u.id = a.user_id
-		WHERE a.target_type = 'did' AND a.target_id = ? ORDER BY a.id DESC LIMIT ?`, id, DIDDetailLimit)
+		WHERE a.target_type = 'did' AND a.target_id = ?`, []any{id}
+	if c.Is(domain.Reseller) {
+		query += " AND (a.user_id = ? OR u.owner_id = ?)"
+		args = append(args, c.User.ID, c.User.ID)
+	}
+	return queryAll(ctx, s.reader(), scanActionEntry, query+" ORDER BY a.id DESC LIMIT ?", append(args, DIDDetailLimit)...)
 }
 
 func scanActionEntry(r scanner) (ActionEntry, error) {
