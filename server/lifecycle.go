@@ -75,6 +75,15 @@ func (s *Server) handleDIDsGet(r *request) (*node, error) {
 	return tree("page", dids), nil
 }
 
+// statusWord is a status as MOR prints it in dids_get and on the pages:
+// capitalised ("Reserved").
+func statusWord(st domain.Status) string {
+	if st == "" {
+		return ""
+	}
+	return strings.ToUpper(string(st[:1])) + string(st[1:])
+}
+
 // didListingNode renders one DID with MOR's rules for who sees which
 // element.
 func didListingNode(s domain.DIDSearch, l domain.DIDListing) *node {
@@ -83,8 +92,7 @@ func didListingNode(s domain.DIDSearch, l domain.DIDListing) *node {
 	if all {
 		n.add(el("provider", l.ProviderName))
 	}
-	status := string(d.Status)
-	n.add(el("language", d.Language), el("status", strings.ToUpper(status[:1])+status[1:]), el("did_status", status))
+	n.add(el("language", d.Language), el("status", statusWord(d.Status)), el("did_status", string(d.Status)))
 	if all && d.ResellerID != 0 {
 		n.add(el("reseller", l.ResellerName))
 	}

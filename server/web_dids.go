@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -132,14 +131,6 @@ func newDIDRow(c domain.Caller, l domain.DIDListing) didRow {
 		r.Comment = d.ResellerComment
 	}
 	return r
-}
-
-// statusWord is a status as MOR prints it: capitalised ("Reserved").
-func statusWord(st domain.Status) string {
-	if st == "" {
-		return ""
-	}
-	return strings.ToUpper(string(st[:1])) + string(st[1:])
 }
 
 // shownText returns the MOR text of a domain error for a page to show (a
