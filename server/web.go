@@ -133,7 +133,7 @@ func (s *Server) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		wu, err := s.sessionUser(c)
 		if err != nil {
-			return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+			return s.pageFault(c, err)
 		}
 		if wu == nil {
 			if c.Request().Method != http.MethodGet {
@@ -185,6 +185,12 @@ func (s *Server) pageError(c echo.Context, status int, text string, cause error)
 		s.log.Error("page failed", "path", c.Request().URL.Path, "err", cause)
 	}
 	return s.page(c, status, "error", text, "", text)
+}
+
+// pageFault is the 500 page of a fault: cause (if not logged already) is
+// logged, the page says only "Internal error".
+func (s *Server) pageFault(c echo.Context, cause error) error {
+	return s.pageError(c, http.StatusInternalServerError, "Internal error", cause)
 }
 
 // flashAndRedirect keeps text for the viewer's next page and sends him to

@@ -50,13 +50,13 @@ func (s *Server) handleDevicePage(c echo.Context) error {
 		return notFound()
 	}
 	if err != nil {
-		return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return s.pageFault(c, err)
 	}
 	data := newDevicePage(dl)
 	if dl.User.OwnerID != domain.AdminID {
 		owner, err := s.store.UserByID(ctx, dl.User.OwnerID)
 		if err != nil {
-			return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+			return s.pageFault(c, err)
 		}
 		data.Reseller = owner.Username
 	}

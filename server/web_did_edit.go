@@ -54,7 +54,7 @@ func (s *Server) handleDIDEdit(c echo.Context) error {
 	wu := viewer(c)
 	data, err := s.didEditData(c.Request().Context(), wu.caller, det)
 	if err != nil {
-		return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return s.pageFault(c, err)
 	}
 	return s.page(c, http.StatusOK, "did_edit", "DID "+det.DID.Number, "dids", data)
 }

@@ -74,7 +74,7 @@ func (s *Server) handleDIDList(c echo.Context) error {
 	if err != nil {
 		text, ok := s.shownText(c, err)
 		if !ok {
-			return s.pageError(c, http.StatusInternalServerError, "Internal error", nil)
+			return s.pageFault(c, nil)
 		}
 		data.Error = text
 	}
@@ -166,7 +166,7 @@ func (s *Server) viewerDID(c echo.Context) (det *store.DIDDetail, answered error
 		return nil, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
 	}
 	if err != nil {
-		return nil, s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return nil, s.pageFault(c, err)
 	}
 	return det, nil
 }

@@ -85,7 +85,7 @@ func (s *Server) handleHashCompute(c echo.Context) error {
 	}
 	res, err := s.hashURI(c, pu, typed)
 	if err != nil {
-		return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return s.pageFault(c, err)
 	}
 	data.Result = res
 	return s.page(c, http.StatusOK, "generate_hash", "Generate hash", "hash", data)

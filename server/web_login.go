@@ -50,7 +50,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	u, err := s.store.UserByUsername(c.Request().Context(), f.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return s.pageFault(c, err)
 	}
 	if !passwordOK(u, c.FormValue("login_psw")) {
 		f.Error = textBadLogin

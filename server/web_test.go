@@ -318,3 +318,23 @@ func TestHomePage(t *testing.T) {
 		}
 	}
 }
+
+// A database fault behind a page is a 500 page that says "Internal error"
+// and nothing of the cause.
+func TestPagesHideFaults(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.loginAs("admin")
+	e.exec("ALTER TABLE actions RENAME TO actions_gone")
+	e.exec("ALTER TABLE dialplans RENAME TO dialplans_gone")
+	for _, p := range []string{"/billing/dids/edit/1", "/billing/devices/edit/1", didListPath} {
+		a := w.get(p)
+		if a.status != http.StatusInternalServerError || !strings.Contains(a.body, "<h1>Internal error</h1>") {
+			t.Errorf("%s: HTTP %d: %s", p, a.status, a.body)
+		}
+		for _, s := range []string{"no such table", "SQL", "_gone", "sqlite"} {
+			if strings.Contains(a.body, s) {
+				t.Errorf("%s shows %q", p, s)
+			}
+		}
+	}
+}

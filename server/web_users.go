@@ -27,11 +27,11 @@ func (s *Server) handleUserList(c echo.Context) error {
 	wu := viewer(c)
 	users, err := s.store.ListUsers(ctx, wu.caller)
 	if err != nil {
-		return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return s.pageFault(c, err)
 	}
 	devices, err := s.store.DevicesInScope(ctx, wu.caller)
 	if err != nil {
-		return s.pageError(c, http.StatusInternalServerError, "Internal error", err)
+		return s.pageFault(c, err)
 	}
 	names := map[int64]string{wu.user.ID: wu.user.Username}
 	for _, u := range users {
