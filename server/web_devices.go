@@ -52,15 +52,7 @@ func (s *Server) handleDevicePage(c echo.Context) error {
 	if err != nil {
 		return s.pageFault(c, err)
 	}
-	data := newDevicePage(dl)
-	if dl.User.OwnerID != domain.AdminID {
-		owner, err := s.store.UserByID(ctx, dl.User.OwnerID)
-		if err != nil {
-			return s.pageFault(c, err)
-		}
-		data.Reseller = owner.Username
-	}
-	return s.page(c, http.StatusOK, "device_edit", "Device "+dl.Device.Label(), "users", data)
+	return s.page(c, http.StatusOK, "device_edit", "Device "+dl.Device.Label(), "users", newDevicePage(dl))
 }
 
 // mayViewUser says whether a page may show user u (and his devices) to c:
@@ -72,6 +64,9 @@ func mayViewUser(c domain.Caller, u *domain.User) bool {
 func newDevicePage(dl *store.DeviceLinks) devicePage {
 	d := dl.Device
 	p := devicePage{Device: d, User: dl.User, Trunk: trunkText(d), Auth: authText(d), Dialplans: dl.Dialplans}
+	if dl.Reseller != nil {
+		p.Reseller = dl.Reseller.Username
+	}
 	p.CallerName, p.CallerNum = domain.ParseCallerID(d.CallerID)
 	for _, did := range dl.DIDs {
 		p.DIDs = append(p.DIDs, deviceDID{DID: did, StatusText: statusWord(did.Status)})

@@ -7,17 +7,18 @@ import (
 	"morlite/domain"
 )
 
-// DeviceLinks is what the device page shows: a device, its user, and the
-// DIDs and dial plans that point at it.
+// DeviceLinks is what the device page shows: a device, its user (and his
+// reseller), and the DIDs and dial plans that point at it.
 type DeviceLinks struct {
 	Device    *domain.Device
 	User      *domain.User
+	Reseller  *domain.User  // the user's owner; nil when that is the admin
 	DIDs      []*domain.DID // in id order
 	Dialplans []*domain.Dialplan
 }
 
-// DeviceLinks reads the device with that id, its user, its DIDs and its
-// dial plans from one snapshot; ErrNotFound when no device has that id.
+// DeviceLinks reads the device with that id, its user and his reseller,
+// its DIDs and its dial plans from one snapshot; ErrNotFound when no device has that id.
 // Scope checks are the caller's business.
 func (s *Store) DeviceLinks(ctx context.Context, id int64) (*DeviceLinks, error) {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -31,6 +32,11 @@ func (s *Store) DeviceLinks(ctx context.Context, id int64) (*DeviceLinks, error)
 	}
 	if out.User, err = getUser(ctx, tx, "id = ?", out.Device.UserID); err != nil {
 		return nil, err
+	}
+	if owner := out.User.OwnerID; owner != domain.AdminID && out.User.ID != domain.AdminID {
+		if out.Reseller, err = getUser(ctx, tx, "id = ?", owner); err != nil {
+			return nil, err
+		}
 	}
 	if out.DIDs, err = didsOnDevice(ctx, tx, id); err != nil {
 		return nil, err
