@@ -338,3 +338,27 @@ func TestPagesHideFaults(t *testing.T) {
 		}
 	}
 }
+
+// The CSRF token may come in the X-CSRF-Token header instead of the form;
+// a wrong header is not rescued by a right form field.
+func TestCSRFHeader(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	w.login("admin", "admin1")
+	logout := func(header, field string) webAnswer {
+		req, err := http.NewRequest(http.MethodPost, w.base+logoutPath, strings.NewReader(url.Values{"csrf": {field}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-CSRF-Token", header)
+		return w.send(req)
+	}
+	token := w.csrf
+	if a := logout("forged", token); a.status != http.StatusForbidden {
+		t.Fatalf("a forged header: HTTP %d", a.status)
+	}
+	if a := logout(token, ""); a.status != http.StatusSeeOther || a.location != loginPath {
+		t.Fatalf("the header's token: HTTP %d to %q", a.status, a.location)
+	}
+}
