@@ -2,6 +2,7 @@ package server
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -66,10 +67,35 @@ func newJournal(size int) *journal {
 	return &journal{size: size, entries: make([]journalEntry, 0, min(size, 64))}
 }
 
-// secretParam says a parameter's value must never be kept: the hash, and
-// users_get's password p (in any letter case, to be safe).
+// secretParam says a parameter's value must never be kept, in any letter
+// case: the hash, users_get's password p, a device's pin, and any name
+// holding "pass", "secret", "key" or "token" (user_register's password and
+// password2, device_update's password, ...).
 func secretParam(name string) bool {
-	return strings.EqualFold(name, "hash") || strings.EqualFold(name, "p")
+	n := strings.ToLower(name)
+	switch n {
+	case "hash", "p", "pin":
+		return true
+	}
+	for _, part := range []string{"pass", "secret", "key", "token"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretElement finds the value of an answer's secret elements (a device's
+// password, secret and pin) in a kept response, up to the next tag or the
+// cut: a response truncated inside one keeps none of it.
+var secretElement = regexp.MustCompile(`<(password|secret|pin)>[^<]*`)
+
+// maskResponse is a kept response with its secret elements' values masked.
+func maskResponse(s string) string {
+	if !strings.Contains(s, "<password>") && !strings.Contains(s, "<secret>") && !strings.Contains(s, "<pin>") {
+		return s
+	}
+	return secretElement.ReplaceAllString(s, "<$1>"+masked)
 }
 
 // entryOf builds the entry for an observation, secrets masked, before the
@@ -94,6 +120,7 @@ func entryOf(o Observation) journalEntry {
 	}
 	if o.Answer == "" {
 		e.Response, e.Truncated = truncateUTF8(o.Body, journalResponseMax)
+		e.Response = maskResponse(e.Response)
 	}
 	return e
 }

@@ -261,3 +261,45 @@ func BenchmarkJournalObserve(b *testing.B) {
 		}
 	})
 }
+
+// TestJournalMasksPasswords: user_register's passwords, device_update's
+// device password and any parameter named like a secret are masked, and so
+// are the device secret and PIN in a kept answer (the device page does not
+// show them either).
+func TestJournalMasksPasswords(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.post("user_register", url.Values{"u": {"admin"}, "username": {"zed"}, "password": {"Mask-reg-pw"},
+		"password2": {"Mask-reg-pw2"}, "email": {"z@example.com"}, "hash": {"x"}})
+	if got := e.call("device_update", "admin", "device", "33", "authentication", "0", "username", "1000", "password", "Mask-dev-pw"); got != "Device successfully updated" {
+		t.Fatalf("device_update: %q", got)
+	}
+	e.apiRequest("dids_get?u=admin&API_Secret_Key=Mask-k&PassWd=Mask-pwd&auth_token=Mask-t&PIN=Mask-pin", "", nil)
+	details := e.post("device_details_get", sign("device_details_get", "admin", "device_id", "33")).Body.String()
+	if !strings.Contains(details, "<secret>Mask-dev-pw</secret>") || !strings.Contains(details, "<pin>123456</pin>") {
+		t.Fatalf("device_details_get does not show the new secret and the PIN:\n%s", details)
+	}
+	raw := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret").Body.String()
+	for _, s := range []string{"Mask-", "123456"} {
+		if strings.Contains(raw, s) {
+			t.Errorf("the journal's JSON holds %q:\n%s", s, raw)
+		}
+	}
+	for _, s := range []string{`"password":"***"`, `"password2":"***"`, `"API_Secret_Key":"***"`, `"PIN":"***"`,
+		"<secret>***</secret>", "<pin>***</pin>"} {
+		if !strings.Contains(raw, s) {
+			t.Errorf("the journal's JSON lacks %s:\n%s", s, raw)
+		}
+	}
+}
+
+func TestMaskResponseCutInsideASecret(t *testing.T) {
+	for in, want := range map[string]string{
+		"<device><secret>abc</secret><pin>12</pin></device>": "<device><secret>***</secret><pin>***</pin></device>",
+		"<device><password>ab":                               "<device><password>***",
+		"<device><name>101</name>":                           "<device><name>101</name>",
+	} {
+		if got := maskResponse(in); got != want {
+			t.Errorf("maskResponse(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
