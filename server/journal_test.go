@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -301,5 +302,54 @@ func TestMaskResponseCutInsideASecret(t *testing.T) {
 		if got := maskResponse(in); got != want {
 			t.Errorf("maskResponse(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestJournalBoundsAHugeRequest: a 64 KiB parameter, a hundred parameters
+// and a long method name and caller are kept cut (marked …, the flag set),
+// so that an entry stays small whatever a client sends.
+func TestJournalBoundsAHugeRequest(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	huge := strings.Repeat("ab", (MaxBodyBytes-100)/2)
+	e.apiRequest("did_details_update", "application/x-www-form-urlencoded",
+		[]byte("u=admin&did=37060000001&comment="+url.QueryEscape(huge)))
+	many := url.Values{}
+	for i := range 100 {
+		many.Set(fmt.Sprintf("n%03d", i), "v")
+	}
+	e.apiRequest("dids_get?"+many.Encode(), "", nil)
+	e.apiRequest(strings.Repeat("m", 5000)+"?u="+strings.Repeat("u", 5000), "", nil)
+
+	entries := e.journalEntries("")
+	if len(entries) != 3 {
+		t.Fatalf("%d entries, want 3", len(entries))
+	}
+	for i, en := range entries {
+		size := len(en.Method) + len(en.Caller)
+		for k, v := range en.Params {
+			size += len(k) + len(v)
+			if len(v) > journalTextMax+len("…") || !utf8.ValidString(v) {
+				t.Errorf("entry %d keeps %s with %d bytes", i, k, len(v))
+			}
+		}
+		if !en.ParamsTruncated || size > journalParamsMax*(journalTextMax+8) {
+			t.Errorf("entry %d: flag %v, %d bytes kept", i, en.ParamsTruncated, size)
+		}
+	}
+	if c := entries[0].Params["comment"]; !strings.HasPrefix(huge, strings.TrimSuffix(c, "…")) || !strings.HasSuffix(c, "…") {
+		t.Errorf("comment kept as %q", c)
+	}
+	if n := len(entries[1].Params); n != journalParamsMax || entries[1].Params["n000"] != "v" {
+		t.Errorf("%d parameters kept, n000 %q", n, entries[1].Params["n000"])
+	}
+	if en := entries[2]; len(en.Method) > journalTextMax+len("…") || len(en.Caller) > journalTextMax+len("…") {
+		t.Errorf("method %d bytes, caller %d bytes", len(en.Method), len(en.Caller))
+	}
+	var cut bool
+	if v := keepText(strings.Repeat("é", journalTextMax), &cut); !cut || !utf8.ValidString(v) || len(v) > journalTextMax+len("…") {
+		t.Errorf("keepText of a long UTF-8 text: %q (cut %v)", v, cut)
+	}
+	if en := entryOf(Observation{Params: domain.Params{"did": "1"}, Method: "dids_get"}); en.ParamsTruncated {
+		t.Error("a small request is flagged as cut")
 	}
 }
