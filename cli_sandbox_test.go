@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,25 @@ func TestSandboxFlagRefusals(t *testing.T) {
 	var ee *exec.ExitError
 	if err := p.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 {
 		t.Fatalf("--sandbox=maybe exits with %v, want status 2", err)
+	}
+}
+
+// TestSandboxAutoFixtureNamedDemo: a database loaded from a fixture file
+// that happens to be called "demo" is not the demo: auto leaves sandbox
+// mode (and so a reset that wipes it) off.
+func TestSandboxAutoFixtureNamedDemo(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "demo"), []byte(labFixture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	db := filepath.Join(dir, "lab.db")
+	if err := run(context.Background(), []string{"load", "--db", db, "--fixtures", "demo"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, stderr, stop := startServe(t, "--db", db)
+	defer stop()
+	if code, _ := sandboxStatus(t, http.MethodGet, base+"/sandbox/requests"); code != http.StatusNotFound || strings.Contains(stderr.String(), "sandbox mode is on") {
+		t.Fatalf("a fixture file named demo turned sandbox mode on: HTTP %d, log:\n%s", code, stderr)
 	}
 }
