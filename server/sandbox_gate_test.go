@@ -5,14 +5,19 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+	"morlite/fixtures"
 )
 
 // didsGetCount is how many DIDs a dids_get answer lists, or its error.
@@ -93,7 +98,10 @@ func waitForWriter(t *testing.T, s *Server) {
 // TestResetUnderConcurrentTraffic hammers the API (dids_get, users_get,
 // device_details_get, an assign/unassign writer) and a page while resets
 // run in a loop: every answer is one a whole world gives, never an error
-// that only a half-loaded database could cause.
+// that only a half-loaded database could cause. The reset reloads the same
+// world, so this passes without the gate too (each read is one SQLite
+// transaction); TestResetBetweenTwoWorldsNeverMixesThem is the one that
+// catches a request reading both worlds.
 func TestResetUnderConcurrentTraffic(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	w := e.browser()
@@ -217,4 +225,93 @@ func parseWriterAnswer(body string) (string, error) {
 		return "", err
 	}
 	return a.Success + a.Nested + a.Error, nil
+}
+
+// twoWorlds is newEnv in sandbox mode where each reset loads the other of
+// two worlds: the demo (key "secret", DIDs 3706…) and a variant of it (key
+// "secret-b", DIDs 3716…). keys[i] is the admin's key after i resets.
+func twoWorlds(t *testing.T) (*env, [2]string) {
+	t.Helper()
+	e := newEnv(t, demoYAML)
+	a := prehashed(t, demoYAML)
+	b := strings.Replace(a, "api_secret_key: secret\n", "api_secret_key: secret-b\n", 1)
+	b = strings.ReplaceAll(b, `did: "3706`, `did: "3716`)
+	if strings.Count(b, `did: "3716`) != 13 || !strings.Contains(b, "api_secret_key: secret-b\n") {
+		t.Fatal("the demo changed: the variant world is not what this test expects")
+	}
+	var resets atomic.Int64
+	reload := func() (*domain.World, error) {
+		text := a
+		if resets.Add(1)%2 == 1 {
+			text = b
+		}
+		return fixtures.Parse("test.yaml", []byte(text), sandboxNow)
+	}
+	e.srv = New(e.st, slog.New(slog.NewTextHandler(lockedWriter{e}, nil)), WithSandbox("two worlds", reload))
+	return e, [2]string{"secret", "secret-b"}
+}
+
+// checkOneWorld asks dids_get signed with key: a whole world either refuses
+// the hash (the other world's key) or lists its own 14 DIDs; a request that
+// read the settings of one world and the DIDs of the other (a reset without
+// the gate, between its two reads) lists the other world's DIDs.
+func checkOneWorld(e *env, key, own, other string) error {
+	rec := e.post("dids_get", signWith(key, "dids_get", "admin"))
+	body := rec.Body.String()
+	if a, err := parseWriterAnswer(body); err == nil && a == domain.ErrIncorrectHash.Message {
+		return nil
+	}
+	n, err := didsGetCount(body)
+	if rec.Code != http.StatusOK || err != nil || n != 14 || !strings.Contains(body, own) || strings.Contains(body, other) {
+		return fmt.Errorf("dids_get with key %s: HTTP %d, %d DIDs (%v), half of a reset: %.300s", key, rec.Code, n, err, body)
+	}
+	return nil
+}
+
+// TestResetBetweenTwoWorldsNeverMixesThem: while resets swap two worlds
+// that differ in the admin's key and in every DID number, no request reads
+// its settings in one world and its DIDs in the other. Without the gate
+// each read is still consistent (one SQLite transaction) and this test is
+// the one that fails.
+func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
+	e, keys := twoWorlds(t)
+	stop := make(chan struct{})
+	errs := make(chan error, 10)
+	var wg sync.WaitGroup
+	var asked atomic.Int64
+	for i := range 4 {
+		key, own, other := keys[i%2], "<did>37060000001</did>", "<did>37160000001</did>"
+		if i%2 == 1 {
+			own, other = other, own
+		}
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				asked.Add(1)
+				if err := checkOneWorld(e, key, own, other); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		})
+	}
+	resets := 0
+	for start := time.Now(); resets < 20 || time.Since(start) < 2*time.Second; resets++ {
+		if rec := e.sandboxCall(http.MethodPost, sandboxResetPath, keys[resets%2]); rec.Code != http.StatusOK {
+			t.Fatalf("reset %d: HTTP %d %s", resets+1, rec.Code, rec.Body)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	t.Logf("%d resets, %d requests", resets, asked.Load())
 }
