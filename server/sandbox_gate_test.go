@@ -117,22 +117,7 @@ func TestResetUnderConcurrentTraffic(t *testing.T) {
 		func() error { return checkHomePage(w) },
 		func() error { return checkWriter(e) },
 	} {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				counts[i]++
-				if err := check(); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}
-		})
+		wg.Go(func() { hammer(stop, errs, &counts[i], check) })
 	}
 	resets := 0
 	for start := time.Now(); resets < 10 || time.Since(start) < 2*time.Second; resets++ {
@@ -152,6 +137,25 @@ func TestResetUnderConcurrentTraffic(t *testing.T) {
 	t.Logf("%d resets; requests per checker %v", resets, counts)
 	if problems, err := e.st.Check(context.Background()); err != nil || len(problems) > 0 {
 		t.Fatalf("database after the resets: %v %v", err, problems)
+	}
+}
+
+// hammer runs check until stop closes, counting the runs in *n and sending
+// errors to errs while it has room.
+func hammer(stop <-chan struct{}, errs chan<- error, n *int, check func() error) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		*n++
+		if err := check(); err != nil {
+			select {
+			case errs <- err:
+			default:
+			}
+		}
 	}
 }
 
@@ -278,28 +282,13 @@ func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
 	stop := make(chan struct{})
 	errs := make(chan error, 10)
 	var wg sync.WaitGroup
-	var asked atomic.Int64
-	for i := range 4 {
+	asked := make([]int, 4)
+	for i := range asked {
 		key, own, other := keys[i%2], "<did>37060000001</did>", "<did>37160000001</did>"
 		if i%2 == 1 {
 			own, other = other, own
 		}
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				asked.Add(1)
-				if err := checkOneWorld(e, key, own, other); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}
-		})
+		wg.Go(func() { hammer(stop, errs, &asked[i], func() error { return checkOneWorld(e, key, own, other) }) })
 	}
 	resets := 0
 	for start := time.Now(); resets < 20 || time.Since(start) < 2*time.Second; resets++ {
@@ -313,5 +302,10 @@ func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	t.Logf("%d resets, %d requests", resets, asked.Load())
+	for i, n := range asked {
+		if n < 20 {
+			t.Errorf("checker %d ran only %d times during %d resets", i, n, resets)
+		}
+	}
+	t.Logf("%d resets; requests per checker %v", resets, asked)
 }
