@@ -77,6 +77,7 @@ type journal struct {
 	size    int
 }
 
+// newJournal makes a journal of size entries (size > 0).
 func newJournal(size int) *journal {
 	return &journal{size: size, entries: make([]journalEntry, 0, min(size, 64))}
 }
@@ -209,6 +210,7 @@ type journalFilter struct {
 	sinceID int64
 }
 
+// match says e is selected by f.
 func (f journalFilter) match(e *journalEntry) bool {
 	return (f.method == "" || e.Method == f.method) &&
 		(f.since.IsZero() || !e.at.Before(f.since)) &&
