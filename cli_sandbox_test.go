@@ -193,3 +193,31 @@ func TestSandboxAutoFixtureNamedDemo(t *testing.T) {
 		t.Fatalf("a fixture file named demo turned sandbox mode on: HTTP %d, log:\n%s", code, stderr)
 	}
 }
+
+// TestSandboxFlagsOverEnvironment: a flag wins over its variable, and
+// --journal-size 0 keeps sandbox mode (the reset) with an empty journal.
+func TestSandboxFlagsOverEnvironment(t *testing.T) {
+	t.Setenv("MORLITE_SANDBOX", "true")
+	t.Setenv("MORLITE_JOURNAL_SIZE", "5")
+	base, stderr, stop := startServe(t, "--db", filepath.Join(t.TempDir(), "x.db"), "--sandbox=false")
+	code, _ := sandboxStatus(t, http.MethodGet, base+"/sandbox/requests")
+	stop()
+	if code != http.StatusNotFound || strings.Contains(stderr.String(), "sandbox mode is on") {
+		t.Fatalf("--sandbox=false under MORLITE_SANDBOX=true: HTTP %d, log:\n%s", code, stderr)
+	}
+	base, stderr, stop = startServe(t, "--db", filepath.Join(t.TempDir(), "y.db"), "--journal-size", "0")
+	defer stop()
+	if !strings.Contains(stderr.String(), "journal_size=0") {
+		t.Fatalf("--journal-size 0 under MORLITE_JOURNAL_SIZE=5: log:\n%s", stderr)
+	}
+	postText(t, base+seedQuery)
+	if code, body := sandboxStatus(t, http.MethodGet, base+"/sandbox/requests"); code != http.StatusOK || body != "[]\n" {
+		t.Fatalf("journal with --journal-size 0: HTTP %d %q", code, body)
+	}
+	if code, body := sandboxStatus(t, http.MethodPost, base+"/sandbox/reset"); code != http.StatusOK || !strings.Contains(body, `"status":"reset"`) {
+		t.Fatalf("reset with --journal-size 0: HTTP %d %s", code, body)
+	}
+	if body := postText(t, base+seedQuery); !strings.Contains(body, "Device assigned to DID") {
+		t.Fatalf("the reset did not bring the demo back: %s", body)
+	}
+}
