@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,6 +77,33 @@ func (s *Server) sandboxRoutes() {
 // itself.
 func sandboxPath(p string) bool {
 	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/")
+}
+
+// readAhead reads up to MaxBodyBytes+1 of r's body into memory, so that a
+// client uploading slowly does not hold the gate (and so every request
+// behind a waiting reset) while it sends. The handler reads the same bytes,
+// then whatever follows, then the same error a read failed with.
+func readAhead(r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	buf, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	rest := io.Reader(r.Body)
+	if err != nil {
+		rest = failedRead{err}
+	}
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(buf), rest), r.Body}
+}
+
+// failedRead answers every read with the error a read ahead met.
+type failedRead struct{ err error }
+
+func (f failedRead) Read([]byte) (int, error) { return 0, f.err }
+
+// readCloser is a body read from one reader and closed by another.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // writeJSON answers v as JSON, without HTML escaping (the XML answers in

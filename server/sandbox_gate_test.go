@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -308,4 +309,78 @@ func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
 		}
 	}
 	t.Logf("%d resets; requests per checker %v", resets, asked)
+}
+
+// TestResetDoesNotWaitForASlowUpload: a client still sending its body holds
+// no gate, so a reset (and the requests behind it) need not wait for it;
+// the upload, once sent, is answered from the reset world.
+func TestResetDoesNotWaitForASlowUpload(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	if got := e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2"); got != "Device assigned to DID" {
+		t.Fatal(got)
+	}
+	body := sign("did_device_assign", "admin", "did", "37060000001", "device_id", "2").Encode()
+	pr, pw := io.Pipe()
+	req := httptest.NewRequest(http.MethodPost, "/billing/api/did_device_assign", pr)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	answered := make(chan struct{})
+	go func() { e.srv.ServeHTTP(rec, req); close(answered) }()
+	if _, err := pw.Write([]byte(body[:5])); err != nil { // returns once the server reads
+		t.Fatal(err)
+	}
+	reset := make(chan int, 1)
+	go func() { reset <- e.sandboxCall(http.MethodPost, sandboxResetPath, "secret").Code }()
+	select {
+	case code := <-reset:
+		if code != http.StatusOK {
+			t.Fatalf("reset: HTTP %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		pw.Close()
+		t.Fatal("the reset waits for a client still sending its body")
+	}
+	if _, err := pw.Write([]byte(body[5:])); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	<-answered
+	if got := answerText(t, rec.Body.String()); got != "Device assigned to DID" {
+		t.Fatalf("the upload was answered %q, want the reset world's answer", got)
+	}
+}
+
+// brokenBody sends some bytes, then fails.
+type brokenBody struct{ sent bool }
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, errors.New("connection reset")
+	}
+	b.sent = true
+	return copy(p, "u=admin&"), nil
+}
+
+// TestReadAheadKeepsTheBodyRules: in sandbox mode (bodies read before the
+// gate) a body of MaxBodyBytes is read whole, a longer one is too large, and
+// a body that fails mid-way is a bad request, as without sandbox mode.
+func TestReadAheadKeepsTheBodyRules(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	form := sign("dids_get", "admin", "search_did_number", "37060000001").Encode() + "&pad="
+	whole := form + strings.Repeat("x", MaxBodyBytes-len(form))
+	for _, tc := range []struct {
+		body io.Reader
+		code int
+		want string
+	}{
+		{strings.NewReader(whole), http.StatusOK, "<did>37060000001</did>"},
+		{strings.NewReader(whole + "x"), http.StatusRequestEntityTooLarge, "Request too large"},
+		{&brokenBody{}, http.StatusBadRequest, "Invalid request body"},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/billing/api/dids_get", tc.body)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if rec := e.do(req); rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("HTTP %d, want %d and %q: %.300s", rec.Code, tc.code, tc.want, rec.Body)
+		}
+	}
 }
