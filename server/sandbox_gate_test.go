@@ -107,35 +107,13 @@ func TestResetUnderConcurrentTraffic(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
-	stop := make(chan struct{})
-	errs := make(chan error, 100)
-	var wg sync.WaitGroup
-	counts := make([]int, 5)
-	for i, check := range []func() error{
+	underResets(t, 5, 10, func(int) { e.reset("secret") },
 		func() error { return checkDIDsGet(e) },
 		func() error { return checkUsersGet(e) },
 		func() error { return checkDeviceDetails(e) },
 		func() error { return checkHomePage(w) },
 		func() error { return checkWriter(e) },
-	} {
-		wg.Go(func() { hammer(stop, errs, &counts[i], check) })
-	}
-	resets := 0
-	for start := time.Now(); resets < 10 || time.Since(start) < 2*time.Second; resets++ {
-		e.reset("secret")
-	}
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	for i, n := range counts {
-		if n < 5 {
-			t.Errorf("checker %d ran only %d times during %d resets", i, n, resets)
-		}
-	}
-	t.Logf("%d resets; requests per checker %v", resets, counts)
+	)
 	if problems, err := e.st.Check(context.Background()); err != nil || len(problems) > 0 {
 		t.Fatalf("database after the resets: %v %v", err, problems)
 	}
@@ -280,35 +258,50 @@ func checkOneWorld(e *env, key, own, other string) error {
 // the one that fails.
 func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
 	e, keys := twoWorlds(t)
-	stop := make(chan struct{})
-	errs := make(chan error, 10)
-	var wg sync.WaitGroup
-	asked := make([]int, 4)
-	for i := range asked {
+	var checks []func() error
+	for i := range 4 {
 		key, own, other := keys[i%2], "<did>37060000001</did>", "<did>37160000001</did>"
 		if i%2 == 1 {
 			own, other = other, own
 		}
-		wg.Go(func() { hammer(stop, errs, &asked[i], func() error { return checkOneWorld(e, key, own, other) }) })
+		checks = append(checks, func() error { return checkOneWorld(e, key, own, other) })
 	}
-	resets := 0
-	for start := time.Now(); resets < 20 || time.Since(start) < 2*time.Second; resets++ {
-		if rec := e.sandboxCall(http.MethodPost, sandboxResetPath, keys[resets%2]); rec.Code != http.StatusOK {
-			t.Fatalf("reset %d: HTTP %d %s", resets+1, rec.Code, rec.Body)
+	underResets(t, 20, 20, func(i int) {
+		if rec := e.sandboxCall(http.MethodPost, sandboxResetPath, keys[i%2]); rec.Code != http.StatusOK {
+			t.Fatalf("reset %d: HTTP %d %s", i+1, rec.Code, rec.Body)
 		}
+	}, checks...)
+}
+
+// underResets runs each check in a loop on its own goroutine while reset(i)
+// runs for i = 0, 1, ... (at least minResets times and 2 s), reports the
+// checks' errors, and fails unless each check ran minRuns times.
+func underResets(t *testing.T, minRuns, minResets int, reset func(i int), checks ...func() error) {
+	t.Helper()
+	stop := make(chan struct{})
+	errs := make(chan error, 100)
+	var wg sync.WaitGroup
+	counts := make([]int, len(checks))
+	for i, check := range checks {
+		wg.Go(func() { hammer(stop, errs, &counts[i], check) })
 	}
-	close(stop)
-	wg.Wait()
+	stopAll := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopAll() // a reset that fails the test stops the checks too
+	resets := 0
+	for start := time.Now(); resets < minResets || time.Since(start) < 2*time.Second; resets++ {
+		reset(resets)
+	}
+	stopAll()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
-	for i, n := range asked {
-		if n < 20 {
+	for i, n := range counts {
+		if n < minRuns {
 			t.Errorf("checker %d ran only %d times during %d resets", i, n, resets)
 		}
 	}
-	t.Logf("%d resets; requests per checker %v", resets, asked)
+	t.Logf("%d resets; requests per checker %v", resets, counts)
 }
 
 // TestResetDoesNotWaitForASlowUpload: a client still sending its body holds
