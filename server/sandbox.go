@@ -72,11 +72,13 @@ func (s *Server) sandboxRoutes() {
 	e.POST(resetPagePath, s.handleResetPage, s.requireLogin, s.requireAdminPage)
 }
 
-// sandboxPath says a route (c.Path(), the pattern that matched) is one of
-// the sandbox's own, which the gate lets through: a reset takes the gate
-// itself.
-func sandboxPath(p string) bool {
-	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/")
+// ungated says a route (c.Path(), the pattern that matched) passes the
+// gate: the sandbox's own (a reset takes the gate itself; the journal is
+// memory), and the operator's /healthz and /metrics, which read no world
+// and must answer a probe during a long reset.
+func ungated(p string) bool {
+	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/") ||
+		p == healthPath || p == metricsPath
 }
 
 // readAhead reads up to MaxBodyBytes+1 of r's body into memory, so that a

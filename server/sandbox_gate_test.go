@@ -377,3 +377,35 @@ func TestReadAheadKeepsTheBodyRules(t *testing.T) {
 		}
 	}
 }
+
+// TestProbesPassTheGate: while a reset holds the gate, /healthz and
+// /metrics still answer (a probe must not hang on a long reset), and an
+// API request waits for the end.
+func TestProbesPassTheGate(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.srv.gate.Lock()
+	for _, path := range []string{healthPath, metricsPath} {
+		done := make(chan int, 1)
+		go func() { done <- e.get(path).Code }()
+		select {
+		case code := <-done:
+			if code != http.StatusOK {
+				t.Errorf("%s during a reset: HTTP %d", path, code)
+			}
+		case <-time.After(5 * time.Second):
+			e.srv.gate.Unlock()
+			t.Fatalf("%s waits for the reset", path)
+		}
+	}
+	api := make(chan string, 1)
+	go func() { api <- e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2") }()
+	select {
+	case got := <-api:
+		t.Errorf("an API request ran during a reset: %q", got)
+	case <-time.After(100 * time.Millisecond):
+	}
+	e.srv.gate.Unlock()
+	if got := <-api; got != "Device assigned to DID" {
+		t.Fatalf("after the reset: %q", got)
+	}
+}
