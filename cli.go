@@ -134,7 +134,7 @@ func (fx *fixture) parse() (*domain.World, error) {
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	w.Source = fx.name
+	w.Source = domain.FileSource(fx.name)
 	if fx.demo {
 		w.Source = domain.DemoSource
 	}

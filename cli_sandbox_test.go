@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,53 @@ func TestSandboxFlagRefusals(t *testing.T) {
 	var ee *exec.ExitError
 	if err := p.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 {
 		t.Fatalf("--sandbox=maybe exits with %v, want status 2", err)
+	}
+}
+
+// TestSandboxAutoFixtureNamedDemo: a database loaded from a fixture file
+// that happens to be called "demo" is not the demo: auto leaves sandbox
+// mode (and so a reset that wipes it) off.
+func TestSandboxAutoFixtureNamedDemo(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "demo"), []byte(labFixture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	db := filepath.Join(dir, "lab.db")
+	if err := run(context.Background(), []string{"load", "--db", db, "--fixtures", "demo"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, stderr, stop := startServe(t, "--db", db)
+	defer stop()
+	if code, _ := sandboxStatus(t, http.MethodGet, base+"/sandbox/requests"); code != http.StatusNotFound || strings.Contains(stderr.String(), "sandbox mode is on") {
+		t.Fatalf("a fixture file named demo turned sandbox mode on: HTTP %d, log:\n%s", code, stderr)
+	}
+}
+
+// TestSandboxFlagsOverEnvironment: a flag wins over its variable, and
+// --journal-size 0 keeps sandbox mode (the reset) with an empty journal.
+func TestSandboxFlagsOverEnvironment(t *testing.T) {
+	t.Setenv("MORLITE_SANDBOX", "true")
+	t.Setenv("MORLITE_JOURNAL_SIZE", "5")
+	base, stderr, stop := startServe(t, "--db", filepath.Join(t.TempDir(), "x.db"), "--sandbox=false")
+	code, _ := sandboxStatus(t, http.MethodGet, base+"/sandbox/requests")
+	stop()
+	if code != http.StatusNotFound || strings.Contains(stderr.String(), "sandbox mode is on") {
+		t.Fatalf("--sandbox=false under MORLITE_SANDBOX=true: HTTP %d, log:\n%s", code, stderr)
+	}
+	base, stderr, stop = startServe(t, "--db", filepath.Join(t.TempDir(), "y.db"), "--journal-size", "0")
+	defer stop()
+	if !strings.Contains(stderr.String(), "journal_size=0") {
+		t.Fatalf("--journal-size 0 under MORLITE_JOURNAL_SIZE=5: log:\n%s", stderr)
+	}
+	postText(t, base+seedQuery)
+	if code, body := sandboxStatus(t, http.MethodGet, base+"/sandbox/requests"); code != http.StatusOK || body != "[]\n" {
+		t.Fatalf("journal with --journal-size 0: HTTP %d %q", code, body)
+	}
+	if code, body := sandboxStatus(t, http.MethodPost, base+"/sandbox/reset"); code != http.StatusOK || !strings.Contains(body, `"status":"reset"`) {
+		t.Fatalf("reset with --journal-size 0: HTTP %d %s", code, body)
+	}
+	if body := postText(t, base+seedQuery); !strings.Contains(body, "Device assigned to DID") {
+		t.Fatalf("the reset did not bring the demo back: %s", body)
 	}
 }

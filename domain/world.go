@@ -19,9 +19,14 @@ type World struct {
 	// never sets it.
 	MoreDIDs iter.Seq[DID]
 	// Source names where the world came from (DemoSource for the embedded
-	// demo, else a fixture file's name; "" when unknown). Load records it.
+	// demo, FileSource(name) for a fixture file; "" when unknown). Load
+	// records it.
 	Source string
 }
 
 // DemoSource is the Source of the embedded demo world.
 const DemoSource = "demo"
+
+// FileSource is the Source of a world read from the fixture file name:
+// never DemoSource, even for a file called "demo".
+func FileSource(name string) string { return "file:" + name }

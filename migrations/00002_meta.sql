@@ -1,7 +1,8 @@
 -- +goose Up
 -- Facts about the database itself rather than the MOR world it holds:
 -- "source" names where the loaded world came from ("demo" for the embedded
--- demo, else the fixture file's name); serve's --sandbox=auto reads it.
+-- demo, "file:" and the fixture file's name for a file); serve's
+-- --sandbox=auto reads it.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,

@@ -2,11 +2,14 @@ package server
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"morlite/domain"
 )
 
 // The request journal keeps the last N answered API requests in memory, for
@@ -21,6 +24,15 @@ const DefaultJournalSize = 1000
 // journalResponseMax caps the answer body kept for a data answer.
 const journalResponseMax = 4096
 
+// What an entry keeps of a request, so that the journal's memory stays
+// bounded whatever clients send (a 64 KiB parameter, a megabyte of method
+// name in the URL): the first journalParamsMax parameters by name, each
+// name and value, the method and the caller cut at journalTextMax bytes.
+const (
+	journalParamsMax = 64
+	journalTextMax   = 256
+)
+
 // masked replaces a secret parameter's value.
 const masked = "***"
 
@@ -29,13 +41,16 @@ const journalTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // journalEntry is one answered API request as the journal shows it.
 type journalEntry struct {
-	ID       int64             `json:"id"`
-	Time     string            `json:"time"`
-	Method   string            `json:"method"`
-	Caller   string            `json:"caller"`
-	Params   map[string]string `json:"params"`
-	Answer   string            `json:"answer"`
-	Response string            `json:"response,omitempty"`
+	ID     int64             `json:"id"`
+	Time   string            `json:"time"`
+	Method string            `json:"method"`
+	Caller string            `json:"caller"`
+	Params map[string]string `json:"params"`
+	Answer string            `json:"answer"`
+	// ParamsTruncated says a parameter was left out or a name or value
+	// cut (its kept part ends with "…").
+	ParamsTruncated bool   `json:"params_truncated,omitempty"`
+	Response        string `json:"response,omitempty"`
 	// Truncated says Response holds only the first journalResponseMax bytes.
 	Truncated bool    `json:"response_truncated,omitempty"`
 	Status    int     `json:"status"`
@@ -62,40 +77,97 @@ type journal struct {
 	size    int
 }
 
+// newJournal makes a journal of size entries (size > 0).
 func newJournal(size int) *journal {
 	return &journal{size: size, entries: make([]journalEntry, 0, min(size, 64))}
 }
 
-// secretParam says a parameter's value must never be kept: the hash, and
-// users_get's password p (in any letter case, to be safe).
+// secretParam says a parameter's value must never be kept, in any letter
+// case: the hash, users_get's password p, a device's pin, and any name
+// holding "pass", "secret", "key" or "token" (user_register's password and
+// password2, device_update's password, ...).
 func secretParam(name string) bool {
-	return strings.EqualFold(name, "hash") || strings.EqualFold(name, "p")
+	n := strings.ToLower(name)
+	switch n {
+	case "hash", "p", "pin":
+		return true
+	}
+	for _, part := range []string{"pass", "secret", "key", "token"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretElement finds the value of an answer's secret elements (a device's
+// password, secret and pin) in a kept response, up to the next tag or the
+// cut: a response truncated inside one keeps none of it.
+var secretElement = regexp.MustCompile(`<(password|secret|pin)>[^<]*`)
+
+// maskResponse is a kept response with its secret elements' values masked.
+func maskResponse(s string) string {
+	if !strings.Contains(s, "<password>") && !strings.Contains(s, "<secret>") && !strings.Contains(s, "<pin>") {
+		return s
+	}
+	return secretElement.ReplaceAllString(s, "<$1>"+masked)
 }
 
 // entryOf builds the entry for an observation, secrets masked, before the
 // journal's lock is taken.
 func entryOf(o Observation) journalEntry {
-	params := make(map[string]string, len(o.Params))
-	for k, v := range o.Params {
-		if secretParam(k) {
-			v = masked
-		}
-		params[k] = v
-	}
+	params, cut := keptParams(o.Params)
 	e := journalEntry{
 		Time:      o.Time.UTC().Format(journalTimeFormat),
-		Method:    o.Method,
-		Caller:    o.Caller,
+		Method:    keepText(o.Method, &cut),
+		Caller:    keepText(o.Caller, &cut),
 		Params:    params,
 		Answer:    o.Answer,
 		Status:    o.Status,
 		LatencyMS: float64(o.Latency.Microseconds()) / 1000,
 		at:        o.Time,
 	}
+	e.ParamsTruncated = cut // after the method and the caller
 	if o.Answer == "" {
 		e.Response, e.Truncated = truncateUTF8(o.Body, journalResponseMax)
+		e.Response = maskResponse(e.Response)
 	}
 	return e
+}
+
+// keptParams is the masked copy of params an entry keeps (see
+// journalParamsMax), and whether anything was left out or cut.
+func keptParams(params domain.Params) (map[string]string, bool) {
+	out := make(map[string]string, min(len(params), journalParamsMax))
+	cut := false
+	keep := func(k, v string) {
+		if secretParam(k) {
+			v = masked
+		} else {
+			v = keepText(v, &cut)
+		}
+		out[keepText(k, &cut)] = v
+	}
+	if len(params) <= journalParamsMax {
+		for k, v := range params {
+			keep(k, v)
+		}
+		return out, cut
+	}
+	for _, k := range slices.Sorted(maps.Keys(params))[:journalParamsMax] {
+		keep(k, params[k])
+	}
+	return out, true
+}
+
+// keepText is s cut at journalTextMax bytes and marked "…" when longer (a
+// copy: a cut never holds on to a long request), recording a cut in *cut.
+func keepText(s string, cut *bool) string {
+	if len(s) <= journalTextMax {
+		return s
+	}
+	*cut = true
+	return s[:runeCut(s, journalTextMax)] + "…"
 }
 
 // truncateUTF8 returns at most max bytes of b as a string, cut at a rune
@@ -104,11 +176,15 @@ func truncateUTF8(b []byte, max int) (string, bool) {
 	if len(b) <= max {
 		return string(b), false
 	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(b[cut]) {
-		cut--
+	return string(b[:runeCut(b, max)]), true
+}
+
+// runeCut is the largest index at most max (< len(b)) that starts a rune.
+func runeCut[T string | []byte](b T, max int) int {
+	for max > 0 && !utf8.RuneStart(b[max]) {
+		max--
 	}
-	return string(b[:cut]), true
+	return max
 }
 
 // observe is the journal's Observer.
@@ -134,6 +210,7 @@ type journalFilter struct {
 	sinceID int64
 }
 
+// match says e is selected by f.
 func (f journalFilter) match(e *journalEntry) bool {
 	return (f.method == "" || e.Method == f.method) &&
 		(f.since.IsZero() || !e.at.Before(f.since)) &&

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -260,4 +261,95 @@ func BenchmarkJournalObserve(b *testing.B) {
 			j.observe(o)
 		}
 	})
+}
+
+// TestJournalMasksPasswords: user_register's passwords, device_update's
+// device password and any parameter named like a secret are masked, and so
+// are the device secret and PIN in a kept answer (the device page does not
+// show them either).
+func TestJournalMasksPasswords(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.post("user_register", url.Values{"u": {"admin"}, "username": {"zed"}, "password": {"Mask-reg-pw"},
+		"password2": {"Mask-reg-pw2"}, "email": {"z@example.com"}, "hash": {"x"}})
+	if got := e.call("device_update", "admin", "device", "33", "authentication", "0", "username", "1000", "password", "Mask-dev-pw"); got != "Device successfully updated" {
+		t.Fatalf("device_update: %q", got)
+	}
+	e.apiRequest("dids_get?u=admin&API_Secret_Key=Mask-k&PassWd=Mask-pwd&auth_token=Mask-t&PIN=Mask-pin", "", nil)
+	details := e.post("device_details_get", sign("device_details_get", "admin", "device_id", "33")).Body.String()
+	if !strings.Contains(details, "<secret>Mask-dev-pw</secret>") || !strings.Contains(details, "<pin>123456</pin>") {
+		t.Fatalf("device_details_get does not show the new secret and the PIN:\n%s", details)
+	}
+	raw := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret").Body.String()
+	for _, s := range []string{"Mask-", "123456"} {
+		if strings.Contains(raw, s) {
+			t.Errorf("the journal's JSON holds %q:\n%s", s, raw)
+		}
+	}
+	for _, s := range []string{`"password":"***"`, `"password2":"***"`, `"API_Secret_Key":"***"`, `"PIN":"***"`,
+		"<secret>***</secret>", "<pin>***</pin>"} {
+		if !strings.Contains(raw, s) {
+			t.Errorf("the journal's JSON lacks %s:\n%s", s, raw)
+		}
+	}
+}
+
+func TestMaskResponseCutInsideASecret(t *testing.T) {
+	for in, want := range map[string]string{
+		"<device><secret>abc</secret><pin>12</pin></device>": "<device><secret>***</secret><pin>***</pin></device>",
+		"<device><password>ab":                               "<device><password>***",
+		"<device><name>101</name>":                           "<device><name>101</name>",
+	} {
+		if got := maskResponse(in); got != want {
+			t.Errorf("maskResponse(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestJournalBoundsAHugeRequest: a 64 KiB parameter, a hundred parameters
+// and a long method name and caller are kept cut (marked …, the flag set),
+// so that an entry stays small whatever a client sends.
+func TestJournalBoundsAHugeRequest(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	huge := strings.Repeat("ab", (MaxBodyBytes-100)/2)
+	e.apiRequest("did_details_update", "application/x-www-form-urlencoded",
+		[]byte("u=admin&did=37060000001&comment="+url.QueryEscape(huge)))
+	many := url.Values{}
+	for i := range 100 {
+		many.Set(fmt.Sprintf("n%03d", i), "v")
+	}
+	e.apiRequest("dids_get?"+many.Encode(), "", nil)
+	e.apiRequest(strings.Repeat("m", 5000)+"?u="+strings.Repeat("u", 5000), "", nil)
+
+	entries := e.journalEntries("")
+	if len(entries) != 3 {
+		t.Fatalf("%d entries, want 3", len(entries))
+	}
+	for i, en := range entries {
+		size := len(en.Method) + len(en.Caller)
+		for k, v := range en.Params {
+			size += len(k) + len(v)
+			if len(v) > journalTextMax+len("…") || !utf8.ValidString(v) {
+				t.Errorf("entry %d keeps %s with %d bytes", i, k, len(v))
+			}
+		}
+		if !en.ParamsTruncated || size > journalParamsMax*(journalTextMax+8) {
+			t.Errorf("entry %d: flag %v, %d bytes kept", i, en.ParamsTruncated, size)
+		}
+	}
+	if c := entries[0].Params["comment"]; !strings.HasPrefix(huge, strings.TrimSuffix(c, "…")) || !strings.HasSuffix(c, "…") {
+		t.Errorf("comment kept as %q", c)
+	}
+	if n := len(entries[1].Params); n != journalParamsMax || entries[1].Params["n000"] != "v" {
+		t.Errorf("%d parameters kept, n000 %q", n, entries[1].Params["n000"])
+	}
+	if en := entries[2]; len(en.Method) > journalTextMax+len("…") || len(en.Caller) > journalTextMax+len("…") {
+		t.Errorf("method %d bytes, caller %d bytes", len(en.Method), len(en.Caller))
+	}
+	var cut bool
+	if v := keepText(strings.Repeat("é", journalTextMax), &cut); !cut || !utf8.ValidString(v) || len(v) > journalTextMax+len("…") {
+		t.Errorf("keepText of a long UTF-8 text: %q (cut %v)", v, cut)
+	}
+	if en := entryOf(Observation{Params: domain.Params{"did": "1"}, Method: "dids_get"}); en.ParamsTruncated {
+		t.Error("a small request is flagged as cut")
+	}
 }

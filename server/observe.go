@@ -9,7 +9,7 @@ import (
 
 // Observation is one answered API request as the request journal and the
 // metrics see it. Params are the parameters as read, secrets included: an
-// observer that keeps or shows them must mask them (see maskedParams).
+// observer that keeps or shows them must mask them (as the journal does: secretParam).
 type Observation struct {
 	Time    time.Time
 	Method  string // the canonical method name, as asked for when unknown

@@ -22,9 +22,15 @@ func (s *Server) opsRoutes() {
 	}
 	m := newMetrics(s.store, s.log, slices.Sorted(maps.Keys(s.methods)))
 	s.observers = append(s.observers, m.observe)
-	s.echo.GET("/healthz", s.handleHealth)
-	s.echo.GET("/metrics", echo.WrapHandler(m.handler(s.log)))
+	s.echo.GET(healthPath, s.handleHealth)
+	s.echo.GET(metricsPath, echo.WrapHandler(m.handler(s.log)))
 }
+
+// Paths of the operator's endpoints.
+const (
+	healthPath  = "/healthz"
+	metricsPath = "/metrics"
+)
 
 // healthTimeout bounds a health check: a database that cannot answer a
 // trivial read in this time (a writer stuck in a batch) is not healthy.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,11 +72,40 @@ func (s *Server) sandboxRoutes() {
 	e.POST(resetPagePath, s.handleResetPage, s.requireLogin, s.requireAdminPage)
 }
 
-// sandboxPath says a route (c.Path(), the pattern that matched) is one of
-// the sandbox's own, which the gate lets through: a reset takes the gate
-// itself.
-func sandboxPath(p string) bool {
-	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/")
+// ungated says a route (c.Path(), the pattern that matched) passes the
+// gate: the sandbox's own (a reset takes the gate itself; the journal is
+// memory), and the operator's /healthz and /metrics, which read no world
+// and must answer a probe during a long reset.
+func ungated(p string) bool {
+	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/") ||
+		p == healthPath || p == metricsPath
+}
+
+// readAhead reads up to MaxBodyBytes+1 of r's body into memory, so that a
+// client uploading slowly does not hold the gate (and so every request
+// behind a waiting reset) while it sends. The handler reads the same bytes,
+// then whatever follows, then the same error a read failed with.
+func readAhead(r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	buf, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	rest := io.Reader(r.Body)
+	if err != nil {
+		rest = failedRead{err}
+	}
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(buf), rest), r.Body}
+}
+
+// failedRead answers every read with the error a read ahead met.
+type failedRead struct{ err error }
+
+func (f failedRead) Read([]byte) (int, error) { return 0, f.err }
+
+// readCloser is a body read from one reader and closed by another.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // writeJSON answers v as JSON, without HTML escaping (the XML answers in
@@ -161,10 +191,7 @@ func (s *Server) requireAdminPage(next echo.HandlerFunc) echo.HandlerFunc {
 // parseJournalFilter reads method, since (RFC 3339) and since_id; a bad
 // value is an error text for a 400.
 func parseJournalFilter(q func(string) string) (journalFilter, string) {
-	f := journalFilter{method: q("method")}
-	if canonical, ok := aliases[f.method]; ok {
-		f.method = canonical
-	}
+	f := journalFilter{method: canonicalMethod(q("method"))}
 	if v := q("since"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
@@ -180,6 +207,14 @@ func parseJournalFilter(q func(string) string) (journalFilter, string) {
 		f.sinceID = id
 	}
 	return f, ""
+}
+
+// canonicalMethod is a method's current name (an old alias's new one).
+func canonicalMethod(name string) string {
+	if canonical, ok := aliases[name]; ok {
+		return canonical
+	}
+	return name
 }
 
 // entries lists the journal (none when it is off).
@@ -215,18 +250,26 @@ func (s *Server) handleJournalClearJSON(c echo.Context) error {
 // resetWorld reloads the sandbox's world and loads it in place of the
 // database's contents while no other request runs: the reload (parsing,
 // hashing passwords) happens before the gate is taken, and the load runs to
-// its end even when the client goes away.
+// its end even when the client goes away. It logs the outcome, the cause
+// of a failure included.
 func (s *Server) resetWorld(ctx context.Context) (*domain.World, error) {
 	w, err := s.sandbox.reload()
+	if err == nil {
+		err = s.loadAlone(context.WithoutCancel(ctx), w)
+	}
 	if err != nil {
+		s.log.Error("sandbox reset", "err", err)
 		return nil, err
 	}
+	s.log.Info("sandbox reset", "world", s.sandbox.describe)
+	return w, nil
+}
+
+// loadAlone loads w in place of the database's contents holding the gate.
+func (s *Server) loadAlone(ctx context.Context, w *domain.World) error {
 	s.gate.Lock()
 	defer s.gate.Unlock()
-	if err := s.store.Load(context.WithoutCancel(ctx), w, true); err != nil {
-		return nil, err
-	}
-	return w, nil
+	return s.store.Load(ctx, w, true)
 }
 
 // textResetFailed is what a failed reset answers; the cause goes to the log.
@@ -236,10 +279,8 @@ const textResetFailed = "Reset failed: the database keeps its contents (see the 
 func (s *Server) handleResetJSON(c echo.Context) error {
 	w, err := s.resetWorld(c.Request().Context())
 	if err != nil {
-		s.log.Error("sandbox reset", "err", err)
 		return jsonError(c, http.StatusInternalServerError, textResetFailed)
 	}
-	s.log.Info("sandbox reset", "world", s.sandbox.describe)
 	return writeJSON(c, http.StatusOK, map[string]any{"status": "reset", "users": len(w.Users), "dids": len(w.DIDs)})
 }
 
@@ -256,13 +297,7 @@ type journalPage struct {
 // handleJournalPage is the journal page: the newest entries first, a method
 // filter, and the Clear and Reset forms.
 func (s *Server) handleJournalPage(c echo.Context) error {
-	f, _ := parseJournalFilter(func(name string) string {
-		if name == "method" {
-			return c.QueryParam(name)
-		}
-		return ""
-	})
-	all := s.entries(f)
+	all := s.entries(journalFilter{method: canonicalMethod(c.QueryParam("method"))})
 	shown := make([]journalEntry, 0, min(len(all), journalPageMax))
 	for i := len(all) - 1; i >= 0 && len(shown) < journalPageMax; i-- {
 		shown = append(shown, all[i])
@@ -285,10 +320,8 @@ func (s *Server) handleJournalClearPage(c echo.Context) error {
 func (s *Server) handleResetPage(c echo.Context) error {
 	w, err := s.resetWorld(c.Request().Context())
 	if err != nil {
-		s.log.Error("sandbox reset", "err", err)
 		return s.flashAndRedirect(c, journalPagePath, textResetFailed, false)
 	}
-	s.log.Info("sandbox reset", "world", s.sandbox.describe)
 	text := "Database reset to " + s.sandbox.describe + ": " + strconv.Itoa(len(w.Users)) + " users, " + strconv.Itoa(len(w.DIDs)) + " DIDs"
 	return s.flashAndRedirect(c, journalPagePath, text, true)
 }

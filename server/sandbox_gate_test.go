@@ -3,16 +3,22 @@ package server
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+	"morlite/fixtures"
 )
 
 // didsGetCount is how many DIDs a dids_get answer lists, or its error.
@@ -93,57 +99,42 @@ func waitForWriter(t *testing.T, s *Server) {
 // TestResetUnderConcurrentTraffic hammers the API (dids_get, users_get,
 // device_details_get, an assign/unassign writer) and a page while resets
 // run in a loop: every answer is one a whole world gives, never an error
-// that only a half-loaded database could cause.
+// that only a half-loaded database could cause. The reset reloads the same
+// world, so this passes without the gate too (each read is one SQLite
+// transaction); TestResetBetweenTwoWorldsNeverMixesThem is the one that
+// catches a request reading both worlds.
 func TestResetUnderConcurrentTraffic(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
-	stop := make(chan struct{})
-	errs := make(chan error, 100)
-	var wg sync.WaitGroup
-	counts := make([]int, 5)
-	for i, check := range []func() error{
+	underResets(t, 5, 10, func(int) { e.reset("secret") },
 		func() error { return checkDIDsGet(e) },
 		func() error { return checkUsersGet(e) },
 		func() error { return checkDeviceDetails(e) },
 		func() error { return checkHomePage(w) },
 		func() error { return checkWriter(e) },
-	} {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				counts[i]++
-				if err := check(); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}
-		})
-	}
-	resets := 0
-	for start := time.Now(); resets < 10 || time.Since(start) < 2*time.Second; resets++ {
-		e.reset("secret")
-	}
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	for i, n := range counts {
-		if n < 5 {
-			t.Errorf("checker %d ran only %d times during %d resets", i, n, resets)
-		}
-	}
-	t.Logf("%d resets; requests per checker %v", resets, counts)
+	)
 	if problems, err := e.st.Check(context.Background()); err != nil || len(problems) > 0 {
 		t.Fatalf("database after the resets: %v %v", err, problems)
+	}
+}
+
+// hammer runs check until stop closes, counting the runs in *n and sending
+// errors to errs while it has room.
+func hammer(stop <-chan struct{}, errs chan<- error, n *int, check func() error) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		*n++
+		if err := check(); err != nil {
+			select {
+			case errs <- err:
+			default:
+			}
+		}
 	}
 }
 
@@ -217,4 +208,204 @@ func parseWriterAnswer(body string) (string, error) {
 		return "", err
 	}
 	return a.Success + a.Nested + a.Error, nil
+}
+
+// twoWorlds is newEnv in sandbox mode where each reset loads the other of
+// two worlds: the demo (key "secret", DIDs 3706…) and a variant of it (key
+// "secret-b", DIDs 3716…). keys[i] is the admin's key after i resets.
+func twoWorlds(t *testing.T) (*env, [2]string) {
+	t.Helper()
+	e := newEnv(t, demoYAML)
+	a := prehashed(t, demoYAML)
+	b := strings.Replace(a, "api_secret_key: secret\n", "api_secret_key: secret-b\n", 1)
+	b = strings.ReplaceAll(b, `did: "3706`, `did: "3716`)
+	if strings.Count(b, `did: "3716`) != 13 || !strings.Contains(b, "api_secret_key: secret-b\n") {
+		t.Fatal("the demo changed: the variant world is not what this test expects")
+	}
+	var resets atomic.Int64
+	reload := func() (*domain.World, error) {
+		text := a
+		if resets.Add(1)%2 == 1 {
+			text = b
+		}
+		return fixtures.Parse("test.yaml", []byte(text), sandboxNow)
+	}
+	e.srv = New(e.st, slog.New(slog.NewTextHandler(lockedWriter{e}, nil)), WithSandbox("two worlds", reload))
+	return e, [2]string{"secret", "secret-b"}
+}
+
+// checkOneWorld asks dids_get signed with key: a whole world either refuses
+// the hash (the other world's key) or lists its own 14 DIDs; a request that
+// read the settings of one world and the DIDs of the other (a reset without
+// the gate, between its two reads) lists the other world's DIDs.
+func checkOneWorld(e *env, key, own, other string) error {
+	rec := e.post("dids_get", signWith(key, "dids_get", "admin"))
+	body := rec.Body.String()
+	if a, err := parseWriterAnswer(body); err == nil && a == domain.ErrIncorrectHash.Message {
+		return nil
+	}
+	n, err := didsGetCount(body)
+	if rec.Code != http.StatusOK || err != nil || n != 14 || !strings.Contains(body, own) || strings.Contains(body, other) {
+		return fmt.Errorf("dids_get with key %s: HTTP %d, %d DIDs (%v), half of a reset: %.300s", key, rec.Code, n, err, body)
+	}
+	return nil
+}
+
+// TestResetBetweenTwoWorldsNeverMixesThem: while resets swap two worlds
+// that differ in the admin's key and in every DID number, no request reads
+// its settings in one world and its DIDs in the other. Without the gate
+// each read is still consistent (one SQLite transaction) and this test is
+// the one that fails.
+func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
+	e, keys := twoWorlds(t)
+	var checks []func() error
+	for i := range 4 {
+		key, own, other := keys[i%2], "<did>37060000001</did>", "<did>37160000001</did>"
+		if i%2 == 1 {
+			own, other = other, own
+		}
+		checks = append(checks, func() error { return checkOneWorld(e, key, own, other) })
+	}
+	underResets(t, 20, 20, func(i int) {
+		if rec := e.sandboxCall(http.MethodPost, sandboxResetPath, keys[i%2]); rec.Code != http.StatusOK {
+			t.Fatalf("reset %d: HTTP %d %s", i+1, rec.Code, rec.Body)
+		}
+	}, checks...)
+}
+
+// underResets runs each check in a loop on its own goroutine while reset(i)
+// runs for i = 0, 1, ... (at least minResets times and 2 s), reports the
+// checks' errors, and fails unless each check ran minRuns times.
+func underResets(t *testing.T, minRuns, minResets int, reset func(i int), checks ...func() error) {
+	t.Helper()
+	stop := make(chan struct{})
+	errs := make(chan error, 100)
+	var wg sync.WaitGroup
+	counts := make([]int, len(checks))
+	for i, check := range checks {
+		wg.Go(func() { hammer(stop, errs, &counts[i], check) })
+	}
+	stopAll := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopAll() // a reset that fails the test stops the checks too
+	resets := 0
+	for start := time.Now(); resets < minResets || time.Since(start) < 2*time.Second; resets++ {
+		reset(resets)
+	}
+	stopAll()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i, n := range counts {
+		if n < minRuns {
+			t.Errorf("checker %d ran only %d times during %d resets", i, n, resets)
+		}
+	}
+	t.Logf("%d resets; requests per checker %v", resets, counts)
+}
+
+// TestResetDoesNotWaitForASlowUpload: a client still sending its body holds
+// no gate, so a reset (and the requests behind it) need not wait for it;
+// the upload, once sent, is answered from the reset world.
+func TestResetDoesNotWaitForASlowUpload(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	if got := e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2"); got != "Device assigned to DID" {
+		t.Fatal(got)
+	}
+	body := sign("did_device_assign", "admin", "did", "37060000001", "device_id", "2").Encode()
+	pr, pw := io.Pipe()
+	req := httptest.NewRequest(http.MethodPost, "/billing/api/did_device_assign", pr)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	answered := make(chan struct{})
+	go func() { e.srv.ServeHTTP(rec, req); close(answered) }()
+	if _, err := pw.Write([]byte(body[:5])); err != nil { // returns once the server reads
+		t.Fatal(err)
+	}
+	reset := make(chan int, 1)
+	go func() { reset <- e.sandboxCall(http.MethodPost, sandboxResetPath, "secret").Code }()
+	select {
+	case code := <-reset:
+		if code != http.StatusOK {
+			t.Fatalf("reset: HTTP %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		pw.Close()
+		t.Fatal("the reset waits for a client still sending its body")
+	}
+	if _, err := pw.Write([]byte(body[5:])); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	<-answered
+	if got := answerText(t, rec.Body.String()); got != "Device assigned to DID" {
+		t.Fatalf("the upload was answered %q, want the reset world's answer", got)
+	}
+}
+
+// brokenBody sends some bytes, then fails.
+type brokenBody struct{ sent bool }
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, errors.New("connection reset")
+	}
+	b.sent = true
+	return copy(p, "u=admin&"), nil
+}
+
+// TestReadAheadKeepsTheBodyRules: in sandbox mode (bodies read before the
+// gate) a body of MaxBodyBytes is read whole, a longer one is too large, and
+// a body that fails mid-way is a bad request, as without sandbox mode.
+func TestReadAheadKeepsTheBodyRules(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	form := sign("dids_get", "admin", "search_did_number", "37060000001").Encode() + "&pad="
+	whole := form + strings.Repeat("x", MaxBodyBytes-len(form))
+	for _, tc := range []struct {
+		body io.Reader
+		code int
+		want string
+	}{
+		{strings.NewReader(whole), http.StatusOK, "<did>37060000001</did>"},
+		{strings.NewReader(whole + "x"), http.StatusRequestEntityTooLarge, "Request too large"},
+		{&brokenBody{}, http.StatusBadRequest, "Invalid request body"},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/billing/api/dids_get", tc.body)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if rec := e.do(req); rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("HTTP %d, want %d and %q: %.300s", rec.Code, tc.code, tc.want, rec.Body)
+		}
+	}
+}
+
+// TestProbesPassTheGate: while a reset holds the gate, /healthz and
+// /metrics still answer (a probe must not hang on a long reset), and an
+// API request waits for the end.
+func TestProbesPassTheGate(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.srv.gate.Lock()
+	for _, path := range []string{healthPath, metricsPath} {
+		done := make(chan int, 1)
+		go func() { done <- e.get(path).Code }()
+		select {
+		case code := <-done:
+			if code != http.StatusOK {
+				t.Errorf("%s during a reset: HTTP %d", path, code)
+			}
+		case <-time.After(5 * time.Second):
+			e.srv.gate.Unlock()
+			t.Fatalf("%s waits for the reset", path)
+		}
+	}
+	api := make(chan string, 1)
+	go func() { api <- e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2") }()
+	select {
+	case got := <-api:
+		t.Errorf("an API request ran during a reset: %q", got)
+	case <-time.After(100 * time.Millisecond):
+	}
+	e.srv.gate.Unlock()
+	if got := <-api; got != "Device assigned to DID" {
+		t.Fatalf("after the reset: %q", got)
+	}
 }

@@ -171,12 +171,14 @@ func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 
 // gateRequests holds the gate shared while a request runs (sandbox mode
 // only): a reset waits for the requests in flight, and requests that come
-// during a reset wait for its end. The sandbox's own paths pass.
+// during a reset wait for its end. The body is read before (see
+// readAhead). The ungated paths pass.
 func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if sandboxPath(c.Path()) {
+		if ungated(c.Path()) {
 			return next(c)
 		}
+		readAhead(c.Request())
 		s.gate.RLock()
 		defer s.gate.RUnlock()
 		return next(c)
