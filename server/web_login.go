@@ -15,6 +15,7 @@ import (
 const (
 	textBadLogin   = "Wrong username or password"
 	textNotAllowed = "Only the admin, accountants and resellers may log in here"
+	textBlocked    = "This user is blocked"
 )
 
 // loginForm is the login page's data.
@@ -58,6 +59,9 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	if !mayUseWeb(u) {
 		f.Error = textNotAllowed
+		if u.Blocked {
+			f.Error = textBlocked
+		}
 		return s.loginPage(c, http.StatusForbidden, f)
 	}
 	sess := s.sessions.create(u.ID)

@@ -165,9 +165,10 @@ func (s *Server) sessionUser(c echo.Context) (*webUser, error) {
 }
 
 // mayUseWeb says who may log in to the pages: the admin, accountants and
-// resellers. A plain user is refused.
+// resellers who are not blocked (as MOR's own login refuses a blocked
+// user). A plain user is refused.
 func mayUseWeb(u *domain.User) bool {
-	if u == nil {
+	if u == nil || u.Blocked {
 		return false
 	}
 	switch u.UserType {

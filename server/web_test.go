@@ -137,6 +137,31 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+func TestBlockedUserRefused(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	w.login("reseller", "res12345")
+	e.exec("UPDATE users SET blocked = 1 WHERE username = 'reseller'")
+	if a := w.get(homePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
+		t.Fatalf("a blocked user kept his session: HTTP %d to %q", a.status, a.location)
+	}
+	// The login reads users through the store's cache, which a change made
+	// outside the server (e.exec) does not reach: start from a fixture.
+	blocked := strings.Replace(demoYAML, "usertype: reseller, owner_id: 0,", "usertype: reseller, owner_id: 0, blocked: 1,", 1)
+	if blocked == demoYAML {
+		t.Fatal("the demo's reseller row changed: fix this test")
+	}
+	w = newEnv(t, blocked).browser()
+	w.get(loginPath)
+	a := w.post(loginPath, url.Values{"login_username": {"reseller"}, "login_psw": {"res12345"}})
+	if a.status != http.StatusForbidden || !strings.Contains(a.body, textBlocked) {
+		t.Fatalf("HTTP %d, want 403 with %q: %s", a.status, textBlocked, a.body)
+	}
+	if a := w.get(homePath); a.status != http.StatusSeeOther {
+		t.Fatalf("a blocked user's login opened a session: HTTP %d", a.status)
+	}
+}
+
 func TestLoginNeedsCSRF(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
