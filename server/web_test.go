@@ -138,20 +138,13 @@ func TestLogin(t *testing.T) {
 }
 
 func TestBlockedUserRefused(t *testing.T) {
-	e := newEnv(t, demoYAML)
-	w := e.browser()
-	w.login("reseller", "res12345")
-	e.exec("UPDATE users SET blocked = 1 WHERE username = 'reseller'")
-	if a := w.get(homePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
-		t.Fatalf("a blocked user kept his session: HTTP %d to %q", a.status, a.location)
-	}
 	// The login reads users through the store's cache, which a change made
 	// outside the server (e.exec) does not reach: start from a fixture.
 	blocked := strings.Replace(demoYAML, "usertype: reseller, owner_id: 0,", "usertype: reseller, owner_id: 0, blocked: 1,", 1)
 	if blocked == demoYAML {
 		t.Fatal("the demo's reseller row changed: fix this test")
 	}
-	w = newEnv(t, blocked).browser()
+	w := newEnv(t, blocked).browser()
 	w.get(loginPath)
 	a := w.post(loginPath, url.Values{"login_username": {"reseller"}, "login_psw": {"res12345"}})
 	if a.status != http.StatusForbidden || !strings.Contains(a.body, textBlocked) {
@@ -242,12 +235,19 @@ func TestLogout(t *testing.T) {
 }
 
 func TestSessionEndsWhenUserGoes(t *testing.T) {
-	e := newEnv(t, demoYAML)
-	w := e.browser()
-	w.login("reseller", "res12345")
-	e.exec("UPDATE users SET usertype = 'user' WHERE username = 'reseller'")
-	if a := w.get(homePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
-		t.Fatalf("a demoted user kept his session: HTTP %d", a.status)
+	for name, change := range map[string]string{
+		"Demoted": "UPDATE users SET usertype = 'user' WHERE username = 'reseller'",
+		"Blocked": "UPDATE users SET blocked = 1 WHERE username = 'reseller'",
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, demoYAML)
+			w := e.browser()
+			w.login("reseller", "res12345")
+			e.exec(change)
+			if a := w.get(homePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
+				t.Fatalf("the session outlived the change: HTTP %d to %q", a.status, a.location)
+			}
+		})
 	}
 }
 
