@@ -67,6 +67,11 @@ func (s *Server) sandboxRoutes() {
 	e.GET(sandboxRequestsPath, s.handleJournalJSON, s.requireSandboxAdmin)
 	e.DELETE(sandboxRequestsPath, s.handleJournalClearJSON, s.requireSandboxAdmin)
 	e.POST(sandboxResetPath, s.handleResetJSON, s.requireSandboxAdmin)
+	s.faults = &faults{}
+	e.GET(sandboxFaultsPath, s.handleFaultList, s.requireSandboxAdmin)
+	e.POST(sandboxFaultsPath, s.handleFaultAdd, s.requireSandboxAdmin)
+	e.DELETE(sandboxFaultsPath, s.handleFaultClear, s.requireSandboxAdmin)
+	e.DELETE(sandboxFaultPath, s.handleFaultDelete, s.requireSandboxAdmin)
 	e.GET(journalPagePath, s.handleJournalPage, s.requireLogin, s.requireAdminPage)
 	e.POST(journalClearPath, s.handleJournalClearPage, s.requireLogin, s.requireAdminPage)
 	e.POST(resetPagePath, s.handleResetPage, s.requireLogin, s.requireAdminPage)
