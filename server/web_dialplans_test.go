@@ -144,10 +144,10 @@ func TestDIDOntoDialplanRefusals(t *testing.T) {
 		dp, text   string
 		refusePage bool
 	}{
-		{admin, "admin", "1", "1", "DID is not free", false},  // reserved
-		{admin, "admin", "7", "1", "DID is not free", false},  // on a device
-		{admin, "admin", "5", "1", "DID is not free", false},  // terminated
-		{admin, "admin", "4", "1", "DID is not free", false},  // a reseller's pool
+		{admin, "admin", "1", "1", "DID is not free", false}, // reserved
+		{admin, "admin", "7", "1", "DID is not free", false}, // on a device
+		{admin, "admin", "5", "1", "DID is not free", false}, // terminated
+		{admin, "admin", "4", "1", "DID is not free", false}, // a reseller's pool
 		{admin, "admin", "2", "999", "Dial Plan was not found", false},
 		{admin, "admin", "2", "x", "Dial Plan was not found", false},
 		{admin, "admin", "2", "", "Dial Plan was not found", false},
