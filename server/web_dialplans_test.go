@@ -139,21 +139,20 @@ func TestDIDOntoDialplanRefusals(t *testing.T) {
 	admin, reseller := e.loggedIn("admin"), e.loggedIn("reseller")
 	before := e.didRows()
 	for _, tc := range []struct {
-		w          *webClient
-		who, id    string
-		dp, text   string
-		refusePage bool
+		w        *webClient
+		who, id  string
+		dp, text string
 	}{
-		{admin, "admin", "1", "1", "DID is not free", false}, // reserved
-		{admin, "admin", "7", "1", "DID is not free", false}, // on a device
-		{admin, "admin", "5", "1", "DID is not free", false}, // terminated
-		{admin, "admin", "4", "1", "DID is not free", false}, // a reseller's pool
-		{admin, "admin", "2", "999", "Dial Plan was not found", false},
-		{admin, "admin", "2", "x", "Dial Plan was not found", false},
-		{admin, "admin", "2", "", "Dial Plan was not found", false},
-		{admin, "admin", "999", "1", "DID was not found", false},
-		{reseller, "reseller", "2", "1", "DID was not found", false},
-		{reseller, "reseller", "4", "1", "Dial Plan was not found", false},
+		{admin, "admin", "1", "1", "DID is not free"}, // reserved
+		{admin, "admin", "7", "1", "DID is not free"}, // on a device
+		{admin, "admin", "5", "1", "DID is not free"}, // terminated
+		{admin, "admin", "4", "1", "DID is not free"}, // a reseller's pool
+		{admin, "admin", "2", "999", "Dial Plan was not found"},
+		{admin, "admin", "2", "x", "Dial Plan was not found"},
+		{admin, "admin", "2", "", "Dial Plan was not found"},
+		{admin, "admin", "999", "1", "DID was not found"},
+		{reseller, "reseller", "2", "1", "DID was not found"},
+		{reseller, "reseller", "4", "1", "Dial Plan was not found"},
 	} {
 		o := tc.w.submit(didEditPath+tc.id+"/dialplan", dpForm("dp_id", tc.dp))
 		wantFlash(t, tc.who+" DID "+tc.id+" onto "+tc.dp, o, tc.text, false)
