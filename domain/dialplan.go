@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -182,3 +183,102 @@ func TakeOffDialplan(c Caller, d DID) (DID, error) {
 func (dp Dialplan) Columns() map[string]any {
 	return map[string]any{"name": dp.Name, "dptype": dp.DPType, "user_id": dp.UserID, "device_id": dp.DeviceID}
 }
+
+// The interval page's texts.
+var (
+	ErrIntervalNotUpdated   = refused("DID(s) were not updated")
+	TextIntervalEnter       = "* Enter DIDs interval"
+	TextIntervalBad         = "* Bad interval start and/or end"
+	TextIntervalNone        = "* No DIDs found. Please check interval"
+	TextIntervalAssigned    = "Dial Plan assigned to DID(s) interval"
+	TextIntervalNoneDone    = "DID(s) were not assigned to Dial Plan"
+	TextIntervalOnPlan      = "* DID(s) already assigned to Dial Plan"
+	TextIntervalReserved    = "* DID(s) are Reserved"
+	textIntervalSomeDone    = " DID(s) were assigned to Dial Plan"
+	textIntervalSomeNotDone = " DID(s) were not assigned to Dial Plan"
+)
+
+// IntervalRight is who may use the interval page: the admin, and
+// accountants with manage_dids_opt_1 = 2. Errors: ErrNoRightsEdit for
+// another accountant, ErrNotAuthView for anyone else (resellers included).
+func IntervalRight(c Caller) error {
+	if c.Is(Reseller) {
+		return ErrNotAuthView
+	}
+	return DIDDialplanRight(c)
+}
+
+// CheckInterval checks an interval's ends (step 1): the reason line of a
+// refusal, "" when they are good.
+func CheckInterval(from, till string) string {
+	switch {
+	case from == "" || till == "":
+		return TextIntervalEnter
+	case !IsDigits(from) || !IsDigits(till) || compareDigits(from, till) > 0:
+		return TextIntervalBad
+	}
+	return ""
+}
+
+// compareDigits compares two digit strings as numbers.
+func compareDigits(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// IntervalResult is what putting an interval on a plan did: M DIDs in the
+// interval, N put on, A already on a plan, R reserved (counted before).
+type IntervalResult struct {
+	M, N, A, R int
+}
+
+// AssignInterval puts each DID of an interval (all of them, M) that is free
+// with no user in the admin's pool onto dp, and returns the changed DIDs
+// and the counts.
+func AssignInterval(dids []DID, dp Dialplan) ([]DID, IntervalResult) {
+	res := IntervalResult{M: len(dids)}
+	var changed []DID
+	for _, d := range dids {
+		switch {
+		case d.Status == StatusActive && d.DialplanID != 0:
+			res.A++
+		case d.DialplanID == 0 && (d.UserID != 0 || d.ResellerID != 0):
+			res.R++
+		}
+		if d.Status == StatusFree && d.UserID == 0 && d.ResellerID == 0 {
+			d.Status, d.DialplanID = StatusActive, dp.ID
+			changed = append(changed, d)
+		}
+	}
+	res.N = len(changed)
+	return changed, res
+}
+
+// Texts are the result's status (green; "" when none), notice (red; ""
+// when none) and reason lines, as MOR's interval action flashes them.
+func (r IntervalResult) Texts() (status, notice string, reasons []string) {
+	if r.N == r.M {
+		return TextIntervalAssigned, "", nil
+	}
+	if r.A > 0 {
+		reasons = append(reasons, TextIntervalOnPlan)
+	}
+	if r.R > 0 {
+		reasons = append(reasons, TextIntervalReserved)
+	}
+	if r.N == 0 {
+		return "", TextIntervalNoneDone, reasons
+	}
+	return strconv.Itoa(r.N) + " out of " + strconv.Itoa(r.M) + textIntervalSomeDone,
+		strconv.Itoa(r.M-r.N) + textIntervalSomeNotDone, reasons
+}
+
+// IntervalRefused is an interval refused at steps 1-2: MOR's notice
+// ErrIntervalNotUpdated with one reason line.
+type IntervalRefused struct{ Line string }
+
+// Error is the notice's text.
+func (e *IntervalRefused) Error() string { return ErrIntervalNotUpdated.Message }

@@ -40,6 +40,8 @@ func (s *Server) dialplanRoutes(small echo.MiddlewareFunc) {
 	e.POST(dialplanAddDIDPath+":id", s.handleDialplanAddDID, small, s.requireLogin)
 	e.POST(didEditPath+":id/dialplan", s.handleDIDToDialplan, small, s.requireLogin)
 	e.POST(didEditPath+":id/dialplan_free", s.handleDIDOffDialplan, small, s.requireLogin)
+	e.GET(intervalPagePath, s.handleIntervalPage, s.requireLogin)
+	e.POST(intervalAssignPath, s.handleIntervalAssign, small, s.requireLogin)
 }
 
 // dialplanSection is one type's plans on the list.

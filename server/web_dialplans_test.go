@@ -325,3 +325,49 @@ func (e *env) world() *domain.World {
 	}
 	return w
 }
+
+// TestDialplanInterval: an interval onto plan 30 takes its free DIDs only,
+// with MOR's counts and reason lines; bad intervals and callers are refused.
+func TestDialplanInterval(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.loggedIn("admin")
+	page := w.get(intervalPagePath + "?from=37060000001&till=37060000004")
+	if !strings.Contains(page.body, "DIDs interval: 37060000001 - 37060000004") || !strings.Contains(page.body, "DIDs quantity: 4") {
+		t.Fatalf("interval page: %s", page.body)
+	}
+	before := e.didRows()
+	for _, tc := range []struct{ from, till, dp, notice, line string }{
+		{"", "37060000004", "30", "DID(s) were not updated", "* Enter DIDs interval"},
+		{"37060000004", "37060000001", "30", "DID(s) were not updated", "* Bad interval start and/or end"},
+		{"3706000000x", "37060000004", "30", "DID(s) were not updated", "* Bad interval start and/or end"},
+		{"99990", "99999", "30", "DID(s) were not updated", "* No DIDs found. Please check interval"},
+		{"37060000001", "37060000004", "999", "Dial Plan was not found", ""},
+	} {
+		a := w.post(intervalAssignPath, dpForm("from", tc.from, "till", tc.till, "dp_id", tc.dp))
+		if a.status != http.StatusOK || !strings.Contains(a.body, "<p>"+tc.notice+"</p>") || !strings.Contains(a.body, tc.line) {
+			t.Errorf("%s..%s onto %s: HTTP %d, want %q %q", tc.from, tc.till, tc.dp, a.status, tc.notice, tc.line)
+		}
+	}
+	if e.didRows() != before {
+		t.Fatal("a refused interval changed a DID")
+	}
+	a := w.post(intervalAssignPath, dpForm("from", "37060000001", "till", "37060000004", "dp_id", "30"))
+	for _, want := range []string{`<p class="flash ok" id="interval-status">1 out of 4 DID(s) were assigned to Dial Plan</p>`,
+		"<p>3 DID(s) were not assigned to Dial Plan</p><p>* DID(s) already assigned to Dial Plan</p><p>* DID(s) are Reserved</p>"} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("interval result lacks %q", want)
+		}
+	}
+	wantOnPlan(t, e, "37060000001", domain.StatusActive, 30, 0, 0, 0)
+	wantOnPlan(t, e, "37060000002", domain.StatusActive, 1, 0, 0, 0)
+	wantOnPlan(t, e, "37060000003", domain.StatusFree, 0, 0, 0, 3)
+	if got := e.call("did_create", "admin", "did", "37069999999", "provider_id", "1"); got != "DID created" {
+		t.Fatalf("did_create: %q", got)
+	}
+	o := w.submit(intervalAssignPath, dpForm("from", "37069999999", "till", "37069999999", "dp_id", "30"))
+	wantFlash(t, "an interval of one free DID", o, "Dial Plan assigned to DID(s) interval", true)
+	res := e.loggedIn("reseller")
+	wantRefusal(t, "reseller's interval page", res.outcome(res.get(intervalPagePath)), "You are not authorized to view this page")
+	ro := e.loggedIn("readonly")
+	wantRefusal(t, "readonly's interval", ro.outcome(ro.post(intervalAssignPath, dpForm("from", "1", "till", "2", "dp_id", "30"))), "You do not have rights to edit this")
+}

@@ -104,3 +104,55 @@ func (s *Store) TakeDIDOffDialplan(ctx context.Context, c domain.Caller, rawDID 
 	})
 	return out, writeFailed(err, domain.ErrDIDNotUpdated)
 }
+
+// AssignIntervalToDialplan is the interval page's action: every DID whose
+// number lies between from and till (compared as text, as MOR's BETWEEN on
+// a text column does) that is free with no user in the admin's pool goes
+// onto the admin's plan rawPlan names, in one transaction. Errors: those
+// of domain.IntervalRight; *domain.IntervalRefused for bad ends or an
+// empty interval; domain.ErrDialplanNotFound.
+func (s *Store) AssignIntervalToDialplan(ctx context.Context, c domain.Caller, from, till, rawPlan string) (domain.IntervalResult, error) {
+	var res domain.IntervalResult
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := domain.IntervalRight(c); err != nil {
+			return err
+		}
+		if line := domain.CheckInterval(from, till); line != "" {
+			return &domain.IntervalRefused{Line: line}
+		}
+		dids, err := queryAll(ctx, tx, func(r scanner) (domain.DID, error) {
+			d, err := scanDID(r)
+			if err != nil {
+				return domain.DID{}, err
+			}
+			return *d, nil
+		}, "SELECT "+didColumns+" FROM dids WHERE did BETWEEN ? AND ? ORDER BY did", from, till)
+		if err != nil || len(dids) == 0 {
+			return cmpErr(err, &domain.IntervalRefused{Line: domain.TextIntervalNone})
+		}
+		dp, err := findDialplan(ctx, tx, rawPlan)
+		if err != nil || dp == nil || dp.UserID != domain.AdminID {
+			return cmpErr(err, domain.ErrDialplanNotFound)
+		}
+		before := map[int64]domain.DID{}
+		for _, d := range dids {
+			before[d.ID] = d
+		}
+		var changed []domain.DID
+		changed, res = domain.AssignInterval(dids, *dp)
+		for _, d := range changed {
+			if err := s.saveDIDMove(ctx, tx, c, "did_assigned_to_dp", before[d.ID], d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return res, writeFailed(err, domain.ErrIntervalNotUpdated)
+}
+
+// IntervalCount is how many DIDs lie between from and till (as text).
+func (s *Store) IntervalCount(ctx context.Context, from, till string) (int, error) {
+	var n int
+	err := s.reader().QueryRowContext(ctx, "SELECT count(*) FROM dids WHERE did BETWEEN ? AND ?", from, till).Scan(&n)
+	return n, err
+}
