@@ -371,3 +371,24 @@ func TestDialplanInterval(t *testing.T) {
 	ro := e.loggedIn("readonly")
 	wantRefusal(t, "readonly's interval", ro.outcome(ro.post(intervalAssignPath, dpForm("from", "1", "till", "2", "dp_id", "30"))), "You do not have rights to edit this")
 }
+
+// TestDialplanListManyDIDs: a plan with more than 10 DIDs links them as one
+// "N DID(s)" link to the DID list filtered by the plan.
+func TestDialplanListManyDIDs(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	for i := range 11 {
+		n := "3707000000" + strings.Repeat("0", 2-len(itoa(int64(i)))) + itoa(int64(i))
+		if got := e.call("did_create", "admin", "did", n, "provider_id", "1"); got != "DID created" {
+			t.Fatalf("did_create %s: %q", n, got)
+		}
+	}
+	w := e.loggedIn("admin")
+	a := w.post(intervalAssignPath, dpForm("from", "370700000000", "till", "370700000010", "dp_id", "30"))
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("interval: HTTP %d", a.status)
+	}
+	list := w.get(dialplanListPath).body
+	if !strings.Contains(list, `<a href="/billing/dids/list?search_dialplan=30">11 DID(s)</a>`) || strings.Contains(list, ">370700000000<") {
+		t.Fatalf("the list does not sum up plan 30's DIDs: %s", list)
+	}
+}
