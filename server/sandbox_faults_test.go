@@ -87,6 +87,9 @@ func TestFaultErrorTwiceThenThrough(t *testing.T) {
 	if len(rules) != 1 || rules[0].Fired != 2 || *rules[0].Remaining != 0 {
 		t.Errorf("rules after firing: %+v", rules)
 	}
+	if page := e.loggedIn("admin").get(journalPagePath).body; strings.Count(page, ">fault 1</span>") != 2 {
+		t.Errorf("the journal page does not mark the two requests the rule touched")
+	}
 }
 
 // TestFaultErrorUsesTheMethodsEnvelope: device_delete's own errors come as
