@@ -392,3 +392,22 @@ func TestDialplanListManyDIDs(t *testing.T) {
 		t.Fatalf("the list does not sum up plan 30's DIDs: %s", list)
 	}
 }
+
+// TestDialplanFormsNeedCSRF: every dial plan post without the session's
+// token is refused and changes nothing.
+func TestDialplanFormsNeedCSRF(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	w := e.loggedIn("admin")
+	before := e.world()
+	for _, path := range []string{dialplanCreatePath, dialplanUpdatePath + "30", dialplanDestroyPath + "30",
+		dialplanAddDIDPath + "30", didEditPath + "2/dialplan", didEditPath + "3/dialplan_free", intervalAssignPath, snapshotPagePath} {
+		a := w.post(path, dpForm("csrf", "wrong", "dialplan[name]", "x", "dialplan[dptype]", "ivr", "did_id", "2",
+			"dp_id", "30", "from", "37060000001", "till", "37060000001", "name", "x"))
+		if a.status != http.StatusForbidden && a.status != http.StatusNotFound {
+			t.Errorf("%s without the CSRF token: HTTP %d", path, a.status)
+		}
+	}
+	if after := e.world(); len(after.Dialplans) != len(before.Dialplans) || len(after.Actions) != len(before.Actions) {
+		t.Fatal("a post without the CSRF token changed the world")
+	}
+}
