@@ -302,8 +302,8 @@ type journalPage struct {
 	Held    int
 	Size    int
 	Reloads string
-	// Snapshots are the saved snapshots, for the panel (nil when they
-	// cannot be read: the panel then says so).
+	// Snapshots are the saved snapshots, newest first, for the panel
+	// (none when they cannot be read; the cause is logged).
 	Snapshots []snapshotInfo
 }
 
