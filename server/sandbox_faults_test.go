@@ -324,3 +324,26 @@ func TestFaultEndpointsNeedTheAdmin(t *testing.T) {
 		t.Fatalf("%d rules", n)
 	}
 }
+
+// TestFaultAfterDelay: the method's own answer, headers included, comes
+// late, and a compressed one stays compressed.
+func TestFaultAfterDelay(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	plain := e.post("devices_get", sign("devices_get", "admin", "user_id", "5"))
+	e.addFault(`{"method": "*", "when": "after", "delay_ms": 200}`)
+	start := time.Now()
+	got := e.post("devices_get", sign("devices_get", "admin", "user_id", "5"))
+	if took := time.Since(start); took < 200*time.Millisecond || got.Code != http.StatusOK || got.Body.String() != plain.Body.String() {
+		t.Fatalf("after %v: HTTP %d\n%s\nwant\n%s", took, got.Code, got.Body, plain.Body)
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition", "X-Content-Type-Options"} {
+		if got.Header().Get(h) != plain.Header().Get(h) || got.Header().Get(h) == "" {
+			t.Errorf("%s: %q, want %q", h, got.Header().Get(h), plain.Header().Get(h))
+		}
+	}
+	req := httptest.NewRequest(http.MethodPost, "/billing/api/devices_get?"+sign("devices_get", "admin", "user_id", "5").Encode(), nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if rec := e.do(req); rec.Header().Get("Content-Encoding") != "gzip" || rec.Body.Len() >= plain.Body.Len() {
+		t.Errorf("a gzip answer held back: Content-Encoding %q, %d bytes", rec.Header().Get("Content-Encoding"), rec.Body.Len())
+	}
+}
