@@ -170,6 +170,12 @@ func TestDIDOntoDialplanRefusals(t *testing.T) {
 func TestDialplanRights(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	acc := e.loggedIn("accountant")
+	if strings.Contains(acc.get(homePath).body, dialplanListPath) {
+		t.Error("an accountant is offered the Dial Plans link")
+	}
+	if n := strings.Count(e.loggedIn("reseller").get(homePath).body, `href="`+dialplanListPath+`"`); n != 2 {
+		t.Errorf("the reseller's start page links Dial Plans %d times, want 2 (navigation and list)", n)
+	}
 	wantRefusal(t, "accountant's list", acc.outcome(acc.get(dialplanListPath)), "You are not authorized to view this page")
 	wantRefusal(t, "accountant's new", acc.outcome(acc.get(dialplanNewPath)), "You are not authorized to view this page")
 	wantRefusal(t, "accountant's create", acc.submit(dialplanCreatePath, dpForm("dialplan[name]", "x", "dialplan[dptype]", "ivr")), "You are not authorized to view this page")
