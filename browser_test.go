@@ -133,3 +133,36 @@ func checkScreenshot(t *testing.T, shot []byte) {
 		}
 	}
 }
+
+// TestBrowserDialplanCreate makes a dial plan through its page in a real
+// browser: the New Dial Plan form, its type select and device select, the
+// CSRF token it carries, and the list it lands on with MOR's status text.
+func TestBrowserDialplanCreate(t *testing.T) {
+	ctx := newBrowser(t)
+	base, _, stop := startServe(t, "--db", filepath.Join(t.TempDir(), "demo.db"))
+	t.Cleanup(func() { stop() })
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/billing/dialplans/new"),
+		chromedp.WaitVisible(chromedp.ID("login_username")),
+		chromedp.SendKeys(chromedp.ID("login_username"), "admin"),
+		chromedp.SendKeys(chromedp.ID("login_psw"), "admin1"),
+		chromedp.Click(chromedp.ID("login_button")),
+		chromedp.WaitVisible(chromedp.ID("dp-form")),
+		chromedp.SendKeys(chromedp.ID("dp-name"), "Browser plan"),
+		chromedp.SetValue(chromedp.ID("dp-type"), "quickforwarddids"),
+		chromedp.SetValue(chromedp.ID("dp-device"), "2"),
+		chromedp.Click(chromedp.ID("dp-save")),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	if err != nil {
+		t.Fatalf("create a dial plan through its page: %v", err)
+	}
+	if flash := browse(t, ctx, chromedp.Text(chromedp.CSS("p.flash.ok"))); strings.TrimSpace(flash) != "Dial Plan successfully created" {
+		t.Fatalf("flash %q", flash)
+	}
+	row := browse(t, ctx, chromedp.Text(chromedp.ID("dp-quickforwarddids")))
+	if !strings.Contains(row, "Browser plan") || !strings.Contains(row, "SIP/") || !strings.Contains(row, "Assign DID") {
+		t.Errorf("the Quickforward section after the create:\n%s", row)
+	}
+}

@@ -55,7 +55,9 @@ type journalEntry struct {
 	Truncated bool    `json:"response_truncated,omitempty"`
 	Status    int     `json:"status"`
 	LatencyMS float64 `json:"latency_ms"`
-	at        time.Time
+	// Fault is the id of the fault rule that touched the request.
+	Fault string `json:"fault,omitempty"`
+	at    time.Time
 }
 
 // ParamList is the masked parameters as "name=value" in name order, for the
@@ -125,6 +127,7 @@ func entryOf(o Observation) journalEntry {
 		Answer:    o.Answer,
 		Status:    o.Status,
 		LatencyMS: float64(o.Latency.Microseconds()) / 1000,
+		Fault:     o.Fault,
 		at:        o.Time,
 	}
 	e.ParamsTruncated = cut // after the method and the caller

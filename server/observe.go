@@ -20,6 +20,9 @@ type Observation struct {
 	Status  int    // the HTTP status
 	Latency time.Duration
 	Body    []byte // the answer as sent (before compression)
+	// Fault is the id of the sandbox fault rule that fired on the request;
+	// Status is 0 when it closed the connection with no answer.
+	Fault string
 }
 
 // Observer receives every answered API request, on the request's goroutine:
@@ -32,7 +35,7 @@ func (s *Server) observe(r *request, start time.Time) {
 		return
 	}
 	_, known := s.methods[r.method]
-	if r.status == 0 {
+	if r.status == 0 && !r.dropped {
 		// A panic is unwinding: recoverPanics answers MOR's 500 next.
 		r.status, r.answer = http.StatusInternalServerError, domain.ErrInternal.Message
 	}
@@ -46,6 +49,10 @@ func (s *Server) observe(r *request, start time.Time) {
 		Status:  r.status,
 		Latency: time.Since(start),
 		Body:    r.body,
+		Fault:   r.fault,
+	}
+	if r.dropped {
+		o.Status = 0
 	}
 	for _, fn := range s.observers {
 		fn(o)

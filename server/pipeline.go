@@ -43,7 +43,16 @@ func (s *Server) handleAPI(c echo.Context) error {
 	}
 	usePathID(r, c.Param("id"))
 	r.acceptGzip = acceptsGzip(hr.Header.Get("Accept-Encoding"))
-	if err := s.pipeline(r, hr.Method == http.MethodGet); err != nil {
+	if f := s.faults.fire(r.method, r.params); f != nil {
+		return s.runFault(c, r, f)
+	}
+	return s.runMethod(c, r)
+}
+
+// runMethod is the rest of the pipeline (API allowed, GET allowed, the
+// hash) and the method itself, once the request has been read.
+func (s *Server) runMethod(c echo.Context, r *request) error {
+	if err := s.pipeline(r, c.Request().Method == http.MethodGet); err != nil {
 		return s.respondError(c, r, envStatus, err)
 	}
 	m := s.methods[r.method]

@@ -67,6 +67,16 @@ func (s *Server) sandboxRoutes() {
 	e.GET(sandboxRequestsPath, s.handleJournalJSON, s.requireSandboxAdmin)
 	e.DELETE(sandboxRequestsPath, s.handleJournalClearJSON, s.requireSandboxAdmin)
 	e.POST(sandboxResetPath, s.handleResetJSON, s.requireSandboxAdmin)
+	s.faults = &faults{}
+	e.GET(sandboxFaultsPath, s.handleFaultList, s.requireSandboxAdmin)
+	e.POST(sandboxFaultsPath, s.handleFaultAdd, s.requireSandboxAdmin)
+	e.DELETE(sandboxFaultsPath, s.handleFaultClear, s.requireSandboxAdmin)
+	e.DELETE(sandboxFaultPath, s.handleFaultDelete, s.requireSandboxAdmin)
+	e.GET(sandboxSnapshotsPath, s.handleSnapshotList, s.requireSandboxAdmin)
+	e.POST(sandboxSnapshotsPath, s.handleSnapshotTake, s.requireSandboxAdmin)
+	e.POST(sandboxRestorePath, s.handleSnapshotRestore, s.requireSandboxAdmin)
+	e.DELETE(sandboxSnapshotPath, s.handleSnapshotDelete, s.requireSandboxAdmin)
+	e.POST(snapshotPagePath, s.handleSnapshotPage, s.limitForm(MaxBodyBytes, "Request too large"), s.requireLogin, s.requireAdminPage)
 	e.GET(journalPagePath, s.handleJournalPage, s.requireLogin, s.requireAdminPage)
 	e.POST(journalClearPath, s.handleJournalClearPage, s.requireLogin, s.requireAdminPage)
 	e.POST(resetPagePath, s.handleResetPage, s.requireLogin, s.requireAdminPage)
@@ -292,6 +302,9 @@ type journalPage struct {
 	Held    int
 	Size    int
 	Reloads string
+	// Snapshots are the saved snapshots, newest first, for the panel
+	// (none when they cannot be read; the cause is logged).
+	Snapshots []snapshotInfo
 }
 
 // handleJournalPage is the journal page: the newest entries first, a method
@@ -307,6 +320,7 @@ func (s *Server) handleJournalPage(c echo.Context) error {
 	if s.journal != nil {
 		data.Held = s.journal.count()
 	}
+	data.Snapshots = s.snapshotPanel(c.Request().Context())
 	return s.page(c, http.StatusOK, "requests", "Requests", "requests", data)
 }
 

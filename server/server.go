@@ -32,6 +32,8 @@ type Server struct {
 	sandbox     *sandbox
 	journalSize int
 	journal     *journal
+	// faults are the sandbox's injected fault rules (nil outside it).
+	faults *faults
 	// gate is held shared by every request in sandbox mode and exclusively
 	// by a reset, so that no request sees half a reset.
 	gate sync.RWMutex
@@ -126,11 +128,19 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      s.writeTimeout(),
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+}
+
+// writeTimeout is 30 s, plus the longest fault delay in sandbox mode.
+func (s *Server) writeTimeout() time.Duration {
+	if s.sandbox != nil {
+		return 30*time.Second + faultDelayMax*time.Millisecond
+	}
+	return 30 * time.Second
 }
 
 // handleHTTPError answers what no route took: a plain 404 outside the API.
@@ -179,8 +189,10 @@ func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		readAhead(c.Request())
-		s.gate.RLock()
-		defer s.gate.RUnlock()
+		hold := &gateHold{gate: &s.gate}
+		hold.take()
+		defer hold.release()
+		c.Set(gateHoldKey, hold)
 		return next(c)
 	}
 }
@@ -211,6 +223,10 @@ type request struct {
 	settings domain.Settings
 	caller   domain.Caller
 	test     bool
+	// fault is the id of the fault rule that fired on the request, and
+	// dropped says it closed the connection with no answer.
+	fault   string
+	dropped bool
 	// decl is the answer's XML declaration when a method needs another
 	// than xmlDecl (user_register's standalone one).
 	decl string

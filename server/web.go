@@ -84,6 +84,7 @@ func (s *Server) webRoutes() {
 	e.GET(hashPagePath, s.handleHashForm, s.requireLogin)
 	e.POST(hashPagePath, s.handleHashCompute,
 		s.limitForm(maxHashForm, "Request too large: Generate hash takes a URI of at most 64 KiB"), s.requireLogin)
+	s.dialplanRoutes(small)
 	e.GET("/billing", redirectTo(homePath))
 	e.GET("/billing/", redirectTo(homePath))
 }

@@ -32,6 +32,8 @@ type didEditPage struct {
 	PreferredDevice, PreferredTrunk int64
 	Actions                         []actionRow
 	ActionsShown, ActionMax         int
+	// Dialplan is the dial plan section (web_dialplans.go).
+	Dialplan *didDialplanBox
 }
 
 // didMoveForm is one move form on the page.
@@ -88,6 +90,9 @@ func (s *Server) didEditData(ctx context.Context, c domain.Caller, det *store.DI
 		return data, err
 	}
 	data.Moves = offeredMoves(c, st, d)
+	if data.Dialplan, err = s.didDialplanBox(ctx, c, d); err != nil {
+		return data, err
+	}
 	return data, s.moveChoices(ctx, c, d, &data)
 }
 

@@ -273,8 +273,9 @@ func TestDIDEditOffersMoves(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	for _, tc := range []struct{ user, id, want string }{
 		{"admin", "1", "assign trunk free make_free"},
-		{"admin", "2", "reserve assign terminate"},
-		{"admin", "4", "reserve free"}, // a reseller's pool: the admin may take it back, not terminate it
+		{"admin", "2", "reserve assign terminate dialplan"}, // free: onto a dial plan too
+		{"admin", "3", "dialplan_free"},                     // on a dial plan: only off it
+		{"admin", "4", "reserve free"},                      // a reseller's pool: the admin may take it back, not terminate it
 		{"admin", "5", "make_free delete"},
 		{"admin", "7", "unassign close stop"},
 		{"admin", "8", "free make_free terminate"},

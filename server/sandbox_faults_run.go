@@ -1,0 +1,158 @@
+package server
+
+import (
+	"bytes"
+	"cmp"
+	"net/http"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"morlite/domain"
+)
+
+// How a fault rule that fired is applied to its request: before or after
+// the method, with its delay, its answer or no answer at all.
+
+// acts says the rule replaces the answer (error, status or drop), rather
+// than only delaying it.
+func (f *faultRule) acts() bool { return f.Error != "" || f.Status != 0 || f.Drop }
+
+// runFault answers a request a rule fired on. Before: wait the delay
+// without holding the gate, then answer the fault (the method does not
+// run) or, for a delay alone, run the method. After: run the method with
+// its answer held back, let the gate go (its work is committed), wait, then
+// send that answer or the fault in its place.
+func (s *Server) runFault(c echo.Context, r *request, f *faultRule) error {
+	r.fault = f.ID
+	hold := gateHoldOf(c)
+	if f.When == faultAfter {
+		return s.runFaultAfter(c, r, f, hold)
+	}
+	if f.DelayMS > 0 {
+		hold.release()
+		sleepFor(c, f.DelayMS)
+		hold.take()
+	}
+	if !f.acts() {
+		return s.runMethod(c, r)
+	}
+	return s.answerFault(c, r, f)
+}
+
+// runFaultAfter is runFault for a rule with "when": "after".
+func (s *Server) runFaultAfter(c echo.Context, r *request, f *faultRule, hold *gateHold) error {
+	orig := c.Response()
+	held := &heldAnswer{header: orig.Header().Clone()}
+	c.SetResponse(echo.NewResponse(held, s.echo))
+	err := s.runMethod(c, r)
+	c.SetResponse(orig)
+	if err != nil {
+		return err
+	}
+	hold.release()
+	sleepFor(c, f.DelayMS)
+	if !f.acts() {
+		return held.sendTo(orig)
+	}
+	return s.answerFault(c, r, f)
+}
+
+// faultStatusTexts is the MOR envelope text of each status a rule may answer.
+var faultStatusTexts = map[int]string{
+	http.StatusInternalServerError: domain.ErrInternal.Message,
+	http.StatusBadGateway:          domain.ErrInternal.Message,
+	http.StatusServiceUnavailable:  domain.ErrBusy.Message,
+}
+
+// answerFault answers the rule's action in place of the method's answer:
+// the method's own error envelope with the rule's text (HTTP 200, as MOR
+// answers errors), a status with MOR's envelope, or no answer at all (the
+// connection is closed: net/http's ErrAbortHandler).
+func (s *Server) answerFault(c echo.Context, r *request, f *faultRule) error {
+	r.gzip = false
+	switch {
+	case f.Drop:
+		r.dropped = true
+		panic(http.ErrAbortHandler)
+	case f.Error != "":
+		env := envStatus
+		if m, ok := s.methods[r.method]; ok {
+			env = m.envelope
+		}
+		return s.respondError(c, r, env, &domain.Error{Code: domain.CodeRefused, Message: f.Error})
+	}
+	if f.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "1")
+	}
+	r.answer = faultStatusTexts[f.Status]
+	return respond(c, r, f.Status, render(xmlDecl, statusPage("error", r.answer)))
+}
+
+// heldAnswer is an http.ResponseWriter that keeps the answer in memory,
+// for an "after" rule to send later or replace.
+type heldAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldAnswer) Header() http.Header { return h.header }
+
+func (h *heldAnswer) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldAnswer) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+// sendTo writes the held answer, its headers included, to w.
+func (h *heldAnswer) sendTo(w *echo.Response) error {
+	hdr := w.Header()
+	clear(hdr)
+	for k, v := range h.header {
+		hdr[k] = v
+	}
+	w.WriteHeader(cmp.Or(h.status, http.StatusOK))
+	_, err := w.Write(h.body.Bytes())
+	return err
+}
+
+// gateHold is one request's shared hold on the reset gate, which a fault's
+// delay lets go of so that a long delay does not hold back a reset (and
+// every request behind it).
+type gateHold struct {
+	gate *sync.RWMutex
+	held bool
+}
+
+// gateHoldKey is where gateRequests keeps a request's hold.
+const gateHoldKey = "morlite.gate"
+
+// gateHoldOf is the request's hold, nil when it passed the gate.
+func gateHoldOf(c echo.Context) *gateHold {
+	h, _ := c.Get(gateHoldKey).(*gateHold)
+	return h
+}
+
+// take takes the gate shared, unless held.
+func (h *gateHold) take() {
+	if h != nil && !h.held {
+		h.gate.RLock()
+		h.held = true
+	}
+}
+
+// release lets the gate go, when held.
+func (h *gateHold) release() {
+	if h != nil && h.held {
+		h.gate.RUnlock()
+		h.held = false
+	}
+}
