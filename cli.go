@@ -189,10 +189,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs, true)
 	var sf sandboxFlags
 	sf.register(fs)
+	var hf hostFlags
+	hf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := sf.check(); err != nil {
+	if err := errors.Join(sf.check(), hf.check()); err != nil {
 		return err
 	}
 	log := newLogger(stderr)
@@ -212,7 +214,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := server.New(st, log, opts...).HTTPServer(*addr)
+	srv := server.New(st, log, append(opts, hf.options(ln)...)...).HTTPServer(*addr)
 	fmt.Fprintf(stdout, "morlite listening on http://%s\n", ln.Addr())
 	return serveUntilDone(ctx, srv, ln, log)
 }

@@ -35,6 +35,8 @@ type Server struct {
 	// gate is held shared by every request in sandbox mode and exclusively
 	// by a reset, so that no request sees half a reset.
 	gate sync.RWMutex
+	// hosts, when set, is the Host names the server answers to (hosts.go).
+	hosts *HostPolicy
 }
 
 // Option configures a Server.
@@ -116,7 +118,13 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP lets the server be used as an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+// A Host the server does not answer to is refused before any routing.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.refuseHost(w, r) {
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // HTTPServer wraps the handler in an http.Server with timeouts, so that a
 // slow or stalled client cannot hold a connection forever.
