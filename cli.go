@@ -203,7 +203,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	if err := warnPublicSecrets(ctx, st, log, loaded != nil && loaded.demo); err != nil {
+	if err := warnPublicSecrets(ctx, st, log); err != nil {
 		return err
 	}
 	opts, err := sf.options(ctx, st, f, loaded, log)
@@ -219,10 +219,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serveUntilDone(ctx, srv, ln, log)
 }
 
-// warnPublicSecrets logs when the server runs the demo or accepts the
-// legacy hash form.
-func warnPublicSecrets(ctx context.Context, st *store.Store, log *slog.Logger, demo bool) error {
-	if demo {
+// warnPublicSecrets logs, at every start, when the world served came from
+// the demo (loaded now or at an earlier start) or accepts the legacy hash
+// form.
+func warnPublicSecrets(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	source, err := st.Source(ctx)
+	if err != nil {
+		return err
+	}
+	if source == domain.DemoSource {
 		log.Warn("serving the demo fixtures: their passwords and API secret are public; do not expose this server")
 	}
 	s, err := st.Settings(ctx)
@@ -235,8 +240,12 @@ func warnPublicSecrets(ctx context.Context, st *store.Store, log *slog.Logger, d
 	return nil
 }
 
-// serveUntilDone serves until ctx ends, then lets in-flight requests finish.
+// serveUntilDone serves until ctx ends, then lets in-flight requests finish
+// for shutdownGrace; the connections left after it (a slow or stalled
+// client) are cut, with one log line saying how many. That is a clean stop.
 func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+	var conns connCounter
+	conns.track(srv)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -245,10 +254,15 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return err
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		cut := conns.open()
+		srv.Close()
+		log.Warn("shutdown grace period over: connections cut", "grace", shutdownGrace, "cut", cut)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
