@@ -48,8 +48,9 @@ func TestShutdownCutsSlowClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	// Half a request: headers never end.
-	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")); err != nil {
+	// A request whose body never ends: the handler waits reading it.
+	req := "POST /billing/api/dids_get HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nu=ad"
+	if _, err := conn.Write([]byte(req)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond)
