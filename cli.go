@@ -47,8 +47,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = runHash(args, stdout, stderr)
 	case "bench":
 		err = runBench(ctx, args, stdout, stderr)
+	case "check":
+		err = runCheck(ctx, args, stdout, stderr)
 	default:
-		err = refuse("unknown command %q (want serve, load, export, hash or bench)", cmd)
+		err = refuse("unknown command %q (want serve, load, export, hash, bench or check)", cmd)
 	}
 	// A database morlite may not use is a refusal: one line, status 2.
 	var oe *store.OpenError

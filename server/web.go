@@ -185,6 +185,7 @@ func (s *Server) page(c echo.Context, status int, name, title, nav string, data 
 func (s *Server) pageError(c echo.Context, status int, text string, cause error) error {
 	if cause != nil {
 		s.log.Error("page failed", "path", c.Request().URL.Path, "err", cause)
+		s.noteFault(cause)
 	}
 	return s.page(c, status, "error", text, "", text)
 }

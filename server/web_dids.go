@@ -139,6 +139,7 @@ func (s *Server) shownText(c echo.Context, err error) (string, bool) {
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code == domain.CodeInternal {
 		s.log.Error("page failed", "path", c.Request().URL.Path, "err", err)
+		s.noteFault(err)
 		return "", false
 	}
 	if error(de) != err {
