@@ -28,6 +28,8 @@ type Server struct {
 	observers []Observer
 	// sessions are the logged-in browsers of the pages.
 	sessions sessions
+	// logins throttles failed logins (web_login_guard.go).
+	logins loginGuard
 	// sandbox, when set, is sandbox mode: the journal and the reset.
 	sandbox     *sandbox
 	journalSize int
