@@ -111,8 +111,22 @@ func addNumberPattern(w *where, pattern string) {
 
 // SearchDIDs runs dids_get on the read pool: the caller's DIDs matching the
 // search, ordered by number, one page. An empty result is
-// domain.ErrNoDIDsFound.
+// domain.ErrNoDIDsFound; a search that may read many rows goes through the
+// scan lane (admit.go) and may be domain.ErrBusy.
 func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
+	if isScan(search) {
+		sctx, release, err := s.scans.admit(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		out, err := s.searchDIDs(sctx, search)
+		return out, s.scans.scanError(ctx, sctx, err)
+	}
+	return s.searchDIDs(ctx, search)
+}
+
+func (s *Store) searchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
 	w := searchWhere(search)
 	query := "SELECT " + listColumns + listFrom
 	if len(w.conds) > 0 {
