@@ -214,4 +214,3 @@ func scanFlood(ctx context.Context, base string, n int) string {
 		return resp.StatusCode, nil
 	})
 }
-
