@@ -47,8 +47,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = runHash(args, stdout, stderr)
 	case "bench":
 		err = runBench(ctx, args, stdout, stderr)
+	case "check":
+		err = runCheck(ctx, args, stdout, stderr)
 	default:
-		err = refuse("unknown command %q (want serve, load, export, hash or bench)", cmd)
+		err = refuse("unknown command %q (want serve, load, export, hash, bench or check)", cmd)
 	}
 	// A database morlite may not use is a refusal: one line, status 2.
 	var oe *store.OpenError
@@ -189,10 +191,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs, true)
 	var sf sandboxFlags
 	sf.register(fs)
+	var hf hostFlags
+	hf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := sf.check(); err != nil {
+	if err := errors.Join(sf.check(), hf.check()); err != nil {
 		return err
 	}
 	log := newLogger(stderr)
@@ -201,7 +205,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	if err := warnPublicSecrets(ctx, st, log, loaded != nil && loaded.demo); err != nil {
+	if err := warnPublicSecrets(ctx, st, log); err != nil {
 		return err
 	}
 	opts, err := sf.options(ctx, st, f, loaded, log)
@@ -212,15 +216,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := server.New(st, log, opts...).HTTPServer(*addr)
+	srv := server.New(st, log, append(opts, hf.options(ln)...)...).HTTPServer(*addr)
 	fmt.Fprintf(stdout, "morlite listening on http://%s\n", ln.Addr())
 	return serveUntilDone(ctx, srv, ln, log)
 }
 
-// warnPublicSecrets logs when the server runs the demo or accepts the
-// legacy hash form.
-func warnPublicSecrets(ctx context.Context, st *store.Store, log *slog.Logger, demo bool) error {
-	if demo {
+// warnPublicSecrets logs, at every start, when the world served came from
+// the demo (loaded now or at an earlier start) or accepts the legacy hash
+// form.
+func warnPublicSecrets(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	source, err := st.Source(ctx)
+	if err != nil {
+		return err
+	}
+	if source == domain.DemoSource {
 		log.Warn("serving the demo fixtures: their passwords and API secret are public; do not expose this server")
 	}
 	s, err := st.Settings(ctx)
@@ -233,8 +242,12 @@ func warnPublicSecrets(ctx context.Context, st *store.Store, log *slog.Logger, d
 	return nil
 }
 
-// serveUntilDone serves until ctx ends, then lets in-flight requests finish.
+// serveUntilDone serves until ctx ends, then lets in-flight requests finish
+// for shutdownGrace; the connections left after it (a slow or stalled
+// client) are cut, with one log line saying how many. That is a clean stop.
 func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+	var conns connCounter
+	conns.track(srv)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -243,10 +256,15 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return err
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		cut := conns.open()
+		srv.Close()
+		log.Warn("shutdown grace period over: connections cut", "grace", shutdownGrace, "cut", cut)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

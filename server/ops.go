@@ -41,11 +41,13 @@ var healthTimeout = 5 * time.Second
 // database, Latest the highest migration this binary carries; both are
 // absent when they could not be read.
 type health struct {
-	Status     string `json:"status"`     // ok, unavailable
-	Database   string `json:"database"`   // ok, unreachable
-	Migrations string `json:"migrations"` // current, behind, ahead, unreadable, unknown
-	Version    *int64 `json:"version,omitempty"`
-	Latest     *int64 `json:"latest,omitempty"`
+	Status   string `json:"status"`   // ok, unavailable
+	Database string `json:"database"` // ok, unreachable, corrupt
+	// CorruptSince is when a statement first found the file damaged.
+	CorruptSince string `json:"corrupt_since,omitempty"`
+	Migrations   string `json:"migrations"` // current, behind, ahead, unreadable, unknown
+	Version      *int64 `json:"version,omitempty"`
+	Latest       *int64 `json:"latest,omitempty"`
 }
 
 // handleHealth answers 200 when the database answers a read on both pools
@@ -65,7 +67,14 @@ func (s *Server) handleHealth(c echo.Context) error {
 // checkHealth runs the checks; it never writes.
 func (s *Server) checkHealth(ctx context.Context) health {
 	h := health{Status: "unavailable", Database: "ok", Migrations: "unknown"}
-	if err := s.store.Reachable(ctx); err != nil {
+	err := s.store.Reachable(ctx)
+	s.noteFault(err)
+	if at, damage := s.store.Corruption(); damage != nil {
+		h.Database, h.CorruptSince = "corrupt", at.UTC().Format(time.RFC3339)
+		s.log.Error("health: the database file is damaged; stop the server and run morlite check", "since", at, "err", damage)
+		return h
+	}
+	if err != nil {
 		s.log.Warn("health: database unreachable", "err", err)
 		h.Database = "unreachable"
 		return h
@@ -88,4 +97,16 @@ func (s *Server) checkHealth(ctx context.Context) health {
 	}
 	s.log.Warn("health: the database's schema is not this binary's", "applied", applied, "latest", latest)
 	return h
+}
+
+// noteFault hands a fault to the store, which remembers one that found the
+// database file damaged: /healthz reports it from then on. It is logged
+// once, loudly.
+func (s *Server) noteFault(err error) {
+	if s.store == nil || err == nil {
+		return
+	}
+	if at, _ := s.store.Corruption(); at.IsZero() && s.store.NoteError(err) {
+		s.log.Error("the database file is damaged: /healthz now reports it; stop the server and run morlite check", "err", err)
+	}
 }

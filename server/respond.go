@@ -68,6 +68,7 @@ func (s *Server) respondError(c echo.Context, r *request, env envelope, err erro
 		// A wrapped cause (a failed write, a driver error) is for the
 		// operator's eyes only.
 		s.log.Error("request failed", "method", r.method, "answer", de.Message, "err", err)
+		s.noteFault(err)
 	}
 	if de.Code != domain.CodeRefused {
 		env = envStatus

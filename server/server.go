@@ -28,6 +28,8 @@ type Server struct {
 	observers []Observer
 	// sessions are the logged-in browsers of the pages.
 	sessions sessions
+	// logins throttles failed logins (web_login_guard.go).
+	logins loginGuard
 	// sandbox, when set, is sandbox mode: the journal and the reset.
 	sandbox     *sandbox
 	journalSize int
@@ -37,6 +39,8 @@ type Server struct {
 	// gate is held shared by every request in sandbox mode and exclusively
 	// by a reset, so that no request sees half a reset.
 	gate sync.RWMutex
+	// hosts, when set, is the Host names the server answers to (hosts.go).
+	hosts *HostPolicy
 }
 
 // Option configures a Server.
@@ -118,7 +122,13 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP lets the server be used as an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+// A Host the server does not answer to is refused before any routing.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.refuseHost(w, r) {
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // HTTPServer wraps the handler in an http.Server with timeouts, so that a
 // slow or stalled client cannot hold a connection forever.

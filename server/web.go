@@ -75,12 +75,14 @@ func (s *Server) webRoutes() {
 	e.POST(logoutPath, s.handleLogout, small, s.requireLogin)
 	e.GET(homePath, s.handleHome, s.requireLogin)
 	// DID pages (web_dids.go, web_did_edit.go, web_did_moves.go).
-	e.GET(didListPath, s.handleDIDList, s.requireLogin)
-	e.GET(didEditPath+":id", s.handleDIDEdit, s.requireLogin)
-	e.POST(didEditPath+":id/:move", s.handleDIDMove, small, s.requireLogin)
+	// An accountant needs his API counterpart's right (web_rights.go).
+	dids, devices, users := s.requireRight(didPageRight), s.requireRight(devicePageRight), s.requireRight(userPageRight)
+	e.GET(didListPath, s.handleDIDList, s.requireLogin, dids)
+	e.GET(didEditPath+":id", s.handleDIDEdit, s.requireLogin, dids)
+	e.POST(didEditPath+":id/:move", s.handleDIDMove, small, s.requireLogin, dids)
 	// Device page, user list, Generate hash (web_devices.go, web_users.go, web_hash.go).
-	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.requireLogin)
-	e.GET("/billing/users/list", s.handleUserList, s.requireLogin)
+	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.requireLogin, devices)
+	e.GET("/billing/users/list", s.handleUserList, s.requireLogin, users)
 	e.GET(hashPagePath, s.handleHashForm, s.requireLogin)
 	e.POST(hashPagePath, s.handleHashCompute,
 		s.limitForm(maxHashForm, "Request too large: Generate hash takes a URI of at most 64 KiB"), s.requireLogin)
@@ -184,6 +186,7 @@ func (s *Server) page(c echo.Context, status int, name, title, nav string, data 
 func (s *Server) pageError(c echo.Context, status int, text string, cause error) error {
 	if cause != nil {
 		s.log.Error("page failed", "path", c.Request().URL.Path, "err", cause)
+		s.noteFault(cause)
 	}
 	return s.page(c, status, "error", text, "", text)
 }

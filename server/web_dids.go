@@ -71,6 +71,10 @@ func (s *Server) handleDIDList(c echo.Context) error {
 		search.Offset, search.Limit = (data.Page-1)*didPageSize, didPageSize+1
 		rows, err = s.store.SearchDIDs(c.Request().Context(), search)
 	}
+	if errors.Is(err, domain.ErrBusy) {
+		c.Response().Header().Set("Retry-After", "1")
+		return s.pageError(c, http.StatusServiceUnavailable, domain.ErrBusy.Message, nil)
+	}
 	if err != nil {
 		text, ok := s.shownText(c, err)
 		if !ok {
@@ -139,6 +143,7 @@ func (s *Server) shownText(c echo.Context, err error) (string, bool) {
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code == domain.CodeInternal {
 		s.log.Error("page failed", "path", c.Request().URL.Path, "err", err)
+		s.noteFault(err)
 		return "", false
 	}
 	if error(de) != err {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,8 +15,8 @@ import (
 // Generate hash, as MOR's SETTINGS → Setup → Generate hash: paste a request
 // URI, see what the API hashes and whether the URI's own hash matches. The
 // form is posted (with the CSRF token) so that a typed key or a users_get
-// password never lands in a URL or an access log. The key defaults to the
-// one the API applies to the URI's `u`; a reseller only ever gets his own.
+// password never lands in a URL or an access log. Without a typed key the
+// page signs only with a key the viewer holds (pageKey).
 
 const (
 	hashPagePath = "/billing/functions/generate_hash"
@@ -84,6 +85,10 @@ func (s *Server) handleHashCompute(c echo.Context) error {
 		return s.page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
 	}
 	res, err := s.hashURI(c, pu, typed)
+	if errors.Is(err, errTypeKey) {
+		data.Error = err.Error()
+		return s.page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
+	}
 	if err != nil {
 		return s.pageFault(c, err)
 	}
@@ -139,33 +144,46 @@ func hashForm(pu *pastedURI, form domain.HashForm, key string) hashedForm {
 	return f
 }
 
-// pageKey picks the key: the typed one; else, for the admin and accountants,
-// the key the API pipeline applies to the URI's `u` (secretFor); for a
-// reseller always his own key, whoever `u` names. It fills res.KeyNote and
-// never returns another user's key to a reseller.
+// pageKey picks the key: the typed one; else a key the viewer himself
+// holds, never another's: the admin's key for the admin, his own for a
+// reseller. MOR's hash covers neither u nor the method, so a hash made with
+// a key signs that request for every caller of the key: signing with a key
+// the viewer does not hold would make the page an oracle for it. An
+// accountant holds no key and must type one (errTypeKey). It fills
+// res.KeyNote and warns when the API checks the URI with another key.
 func (s *Server) pageKey(c echo.Context, settings domain.Settings, pu *pastedURI, typed string, res *hashResult) (string, bool, error) {
 	if typed != "" {
 		res.KeyNote = "the key you typed"
 		return typed, false, nil
 	}
 	wu := viewer(c)
+	if !wu.caller.Is(domain.Admin) && !wu.caller.Is(domain.Reseller) {
+		return "", false, errTypeKey
+	}
 	r := &request{ctx: c.Request().Context(), method: pu.method, params: pu.params, settings: settings}
 	target, err := s.lookupUser(r, pu.params.Get("u"))
 	if err != nil {
 		return "", false, err
 	}
-	if wu.caller.Is(domain.Reseller) {
-		me := wu.user
-		res.KeyNote = "your own API secret key"
-		if target == nil || (target.ID != me.ID && !wu.caller.Owns(target)) || adminKeyMethods[pu.method] {
-			res.Warnings = append(res.Warnings, "u does not name you or one of your users (or the method is checked with the admin's key): the API checks this request with a key that is not yours, so this page can only tell whether the hash was made with your key.")
-		}
-		return me.APISecretKey, me.DisableHashChecking, nil
-	}
 	r.caller = domain.Caller{User: target}
-	res.KeyNote = "the key the API applies to u=" + pu.params.Get("u") + " (the admin's for the admin, accountants and unknown users; a reseller's own; a plain user's owner's)"
-	return s.secretFor(r)
+	applied, _, err := s.secretFor(r)
+	if err != nil {
+		return "", false, err
+	}
+	key, disabled := settings.APISecretKey, settings.DisableHashChecking
+	res.KeyNote = "the admin's API secret key"
+	if wu.caller.Is(domain.Reseller) {
+		key, disabled = wu.user.APISecretKey, wu.user.DisableHashChecking
+		res.KeyNote = "your own API secret key"
+	}
+	if subtle.ConstantTimeCompare([]byte(applied), []byte(key)) != 1 {
+		res.Warnings = append(res.Warnings, "u does not name you or one of your users (or the method is checked with another key): the API checks this request with a key that is not yours, so this page can only tell whether the hash was made with your key.")
+	}
+	return key, disabled, nil
 }
+
+// errTypeKey is the page's message to a viewer who holds no key.
+var errTypeKey = errors.New("Type the API secret key: the page signs only with a key you hold (the admin's for the admin, a reseller's own), and accountants hold none.")
 
 // pastedURI is a request URI taken apart as the API reads it.
 type pastedURI struct {

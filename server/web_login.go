@@ -49,14 +49,25 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err != nil || !tokensEqual(sentCSRF(c), ck.Value) {
 		return s.pageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
 	}
+	addr := c.Request().RemoteAddr
+	if wait := s.logins.locked(f.Username, addr); wait > 0 {
+		return s.loginLockedPage(c, f, wait)
+	}
 	u, err := s.store.UserByUsername(c.Request().Context(), f.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return s.pageFault(c, err)
 	}
-	if !passwordOK(u, c.FormValue("login_psw")) {
+	if !s.logins.acquire() {
+		return s.loginBusyPage(c, f)
+	}
+	ok := passwordOK(u, c.FormValue("login_psw"))
+	s.logins.release()
+	if !ok {
+		s.logins.failed(f.Username, addr)
 		f.Error = textBadLogin
 		return s.loginPage(c, http.StatusUnauthorized, f)
 	}
+	s.logins.succeeded(f.Username, addr)
 	if !mayUseWeb(u) {
 		f.Error = textNotAllowed
 		if u.Blocked {
@@ -70,16 +81,22 @@ func (s *Server) handleLogin(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, f.ReturnTo)
 }
 
-// dummyUser has a real bcrypt hash, so that an unknown username costs as
-// much time as a wrong password.
+// dummyUser has a real bcrypt hash, so that an unknown username or an
+// empty password costs as much time as a wrong password.
 var dummyUser = &domain.User{PasswordHash: "$2a$10$uG7kk4iK4FKt2zWkZaq1iOPwuP.iVT1LzQWkjl/wIK2AeVZsVCqja"}
 
+// comparePassword is the one bcrypt comparison a login makes; tests count
+// its calls.
+var comparePassword = store.PasswordMatches
+
+// passwordOK makes exactly one bcrypt comparison whatever the username and
+// password, so that a failure's cost tells nothing.
 func passwordOK(u *domain.User, password string) bool {
-	if u == nil {
-		store.PasswordMatches(dummyUser, password)
+	if u == nil || u.PasswordHash == "" || password == "" {
+		comparePassword(dummyUser, password)
 		return false
 	}
-	return password != "" && store.PasswordMatches(u, password)
+	return comparePassword(u, password)
 }
 
 // safeReturn keeps a return_to path only when it is one of our pages.

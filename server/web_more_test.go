@@ -223,9 +223,49 @@ func TestGenerateHashMethods(t *testing.T) {
 	// A method morlite does not answer is still hashed, with a warning.
 	wantPage(t, w.post(hashPagePath, url.Values{"uri": {"/billing/api/tariffs_get?u=admin"}}), http.StatusOK,
 		"morlite has no API method tariffs_get", domain.ErrNoSuchAPI.Message)
-	// A reseller's user is checked with the reseller's key.
-	a = w.post(hashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=carol&did=123456789&device_id=1&hash=" + resellerDoc}})
-	wantPage(t, a, http.StatusOK, "matches the documented form")
+}
+
+// accountantLogins are the demo's accountants' passwords.
+var accountantLogins = map[string]string{"accountant": "acc12345", "username": "user1234", "readonly": "read1234",
+	"norights": "nori1234", "createonly": "nor12345", "devonly": "dev12345"}
+
+// TestGenerateHashKeyHolders: without a typed key the page signs only with
+// a key the viewer holds. MOR's hash does not cover u, so a signature made
+// with another's key would sign that request for every caller of the key.
+func TestGenerateHashKeyHolders(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	deleteCarols := "/billing/api/device_delete?u=reseller&device=3"
+	terminate := "/billing/api/did_terminate?u=admin&dids_id=2"
+	t.Run("Admin", func(t *testing.T) {
+		w := e.browser()
+		w.login("admin", "admin1")
+		a := w.post(hashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=carol&did=123456789&device_id=1"}})
+		wantPage(t, a, http.StatusOK, "the admin&#39;s API secret key", "does not match", "not yours", seedDocumented)
+		wantNot(t, a, resellerDoc, "matches the")
+		a = w.post(hashPagePath, url.Values{"uri": {terminate}})
+		wantPage(t, a, http.StatusOK, domain.Hash("2", "secret"))
+		wantNot(t, a, "not yours")
+	})
+	t.Run("Reseller", func(t *testing.T) {
+		w := e.browser()
+		w.login("reseller", "res12345")
+		a := w.post(hashPagePath, url.Values{"uri": {terminate}})
+		wantPage(t, a, http.StatusOK, "your own API secret key", "not yours")
+		wantNot(t, a, domain.Hash("2", "secret"))
+	})
+	for _, acc := range []string{"createonly", "norights", "accountant", "username"} {
+		t.Run("Accountant/"+acc, func(t *testing.T) {
+			w := e.browser()
+			w.login(acc, accountantLogins[acc])
+			for _, uri := range []string{deleteCarols, terminate, seedURI} {
+				a := w.post(hashPagePath, url.Values{"uri": {uri}})
+				wantPage(t, a, http.StatusBadRequest, `id="hash_error">Type the API secret key`)
+				wantNot(t, a, domain.Hash("3", "reseller-secret"), domain.Hash("2", "secret"), seedDocumented, `id="hash_verdict"`)
+			}
+			a := w.post(hashPagePath, url.Values{"uri": {terminate}, "secret": {"typed"}})
+			wantPage(t, a, http.StatusOK, "the key you typed", domain.Hash("2", "typed"))
+		})
+	}
 }
 
 func TestGenerateHashReseller(t *testing.T) {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"time"
 
 	"morlite/domain"
 )
@@ -11,7 +14,8 @@ import (
 // Check proves a database sound: SQLite's integrity_check answers ok,
 // foreign_key_check finds nothing, and every DID keeps dids.md's model
 // (domain.CheckDIDInvariants). Each problem found is one error of the
-// returned list; the error is for a database that could not be read.
+// returned list; the error is for a database that could not be read. When
+// integrity_check finds damage, the rest is not checked.
 func (s *Store) Check(ctx context.Context) ([]error, error) {
 	var problems []error
 	rows, err := s.read.QueryContext(ctx, "PRAGMA integrity_check")
@@ -30,6 +34,10 @@ func (s *Store) Check(ctx context.Context) ([]error, error) {
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
+	}
+	if len(problems) > 0 {
+		// Reading rows off damaged pages would fail or mislead.
+		return append(problems, errors.New("foreign keys and DID invariants not checked: the file is damaged")), nil
 	}
 	fk, err := s.foreignKeyProblems(ctx)
 	if err != nil {
@@ -60,4 +68,29 @@ func (s *Store) foreignKeyProblems(ctx context.Context) ([]error, error) {
 		out = append(out, fmt.Errorf("foreign_key_check: %s row %v refers to a missing %s row", table, rowid, parent))
 	}
 	return out, rows.Err()
+}
+
+// CheckFile runs Check on the database at path without migrating it or
+// writing to it: a read-only handle, no writer, no schema change. It refuses
+// with an *OpenError a path that is no database (as Open does).
+func CheckFile(ctx context.Context, path string) ([]error, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, &OpenError{Path: path, Problem: "no database here"}
+	}
+	if err := checkUsable(path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	s := &Store{file: path, read: db, Now: time.Now}
+	defer s.stmts.close()
+	problems, err := s.Check(ctx)
+	if IsCorrupt(err) {
+		// SQLite gave up reading: that is the finding.
+		return []error{fmt.Errorf("integrity_check: %s; foreign keys and DID invariants not checked: the file is damaged", firstLine(err))}, nil
+	}
+	return problems, err
 }

@@ -76,7 +76,8 @@ func searchWhere(s domain.DIDSearch) where {
 		w.add("lower(d.language) = lower(?)", *s.Language)
 	}
 	if s.Owner != nil {
-		w.add("d.status <> 'free' AND ("+ownerName+") LIKE ?", *s.Owner)
+		cond, arg := likeCond("("+ownerName+")", *s.Owner)
+		w.add("d.status <> 'free' AND "+cond, arg)
 	}
 	if s.HideTerminated {
 		w.add("d.status <> 'terminated'")
@@ -90,9 +91,10 @@ func searchWhere(s domain.DIDSearch) where {
 // can: no wildcard is an exact match, and digits then one trailing % a range.
 // DID numbers are digits only, so each form matches exactly what LIKE would.
 func addNumberPattern(w *where, pattern string) {
+	pattern = collapsePercent(pattern)
 	literal := strings.TrimSuffix(pattern, "%")
 	if strings.ContainsAny(literal, "%_") {
-		w.add("d.did LIKE ?", pattern)
+		w.add(likeCond("d.did", pattern))
 		return
 	}
 	if literal == pattern {
@@ -104,13 +106,27 @@ func addNumberPattern(w *where, pattern string) {
 		w.add("d.did >= ? AND d.did < ?", literal, next)
 		return
 	}
-	w.add("d.did LIKE ?", pattern)
+	w.add(likeCond("d.did", pattern))
 }
 
 // SearchDIDs runs dids_get on the read pool: the caller's DIDs matching the
 // search, ordered by number, one page. An empty result is
-// domain.ErrNoDIDsFound.
+// domain.ErrNoDIDsFound; a search that may read many rows goes through the
+// scan lane (admit.go) and may be domain.ErrBusy.
 func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
+	if isScan(search) {
+		sctx, release, err := s.scans.admit(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		out, err := s.searchDIDs(sctx, search)
+		return out, s.scans.scanError(ctx, sctx, err)
+	}
+	return s.searchDIDs(ctx, search)
+}
+
+func (s *Store) searchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
 	w := searchWhere(search)
 	query := "SELECT " + listColumns + listFrom
 	if len(w.conds) > 0 {

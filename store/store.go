@@ -81,6 +81,8 @@ type Store struct {
 	stmts     stmtCache
 	settings  settingsCache
 	users     userCache
+	corrupt   corruption
+	scans     scanLane
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }
@@ -121,7 +123,20 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.probe(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// probe reads what every request reads first, the settings, so that a
+// file damaged there is refused at start, naming it, rather than served.
+func (s *Store) probe(ctx context.Context) error {
+	if _, err := getSettings(ctx, s.read); IsCorrupt(err) {
+		return &OpenError{Path: s.file, Problem: "is damaged (SQLite: " + firstLine(err) + "); see morlite check"}
+	}
+	return nil
 }
 
 // migrate runs the embedded goose migrations on a short-lived handle.

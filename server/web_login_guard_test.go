@@ -1,0 +1,158 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"morlite/domain"
+)
+
+// browserFrom is a browser whose connections come from the loopback
+// address ip (127.0.0.2, ...): the login throttle counts by address.
+func (e *env) browserFrom(ip string) *webClient {
+	e.t.Helper()
+	ts := httptest.NewServer(e.srv)
+	e.t.Cleanup(ts.Close)
+	jar, _ := cookiejar.New(nil)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}}
+	e.t.Cleanup(tr.CloseIdleConnections)
+	return &webClient{t: e.t, base: ts.URL, http: &http.Client{
+		Jar: jar, Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// tryLogin posts the login form (after fetching it for its token).
+func (w *webClient) tryLogin(username, password string) webAnswer {
+	w.t.Helper()
+	w.get(loginPath)
+	return w.post(loginPath, url.Values{"login_username": {username}, "login_psw": {password}})
+}
+
+// fakeClock drives the throttle's clock; advance moves it on.
+func fakeClock(e *env) func(time.Duration) {
+	var ns atomic.Int64
+	ns.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	e.srv.logins.now = func() time.Time { return time.Unix(0, ns.Load()) }
+	return func(d time.Duration) { ns.Add(int64(d)) }
+}
+
+func wantLocked(t *testing.T, a webAnswer, retry string) {
+	t.Helper()
+	wantPage(t, a, http.StatusTooManyRequests, textLoginLocked+retry+" s")
+	if got := a.header.Get("Retry-After"); got != retry {
+		t.Errorf("Retry-After %q, want %q", got, retry)
+	}
+}
+
+// TestLoginThrottle: failed logins past loginFreeFailures lock the
+// address and the username for a doubling delay, answered 429 with
+// Retry-After; the user logs in from his own address during an attack,
+// and from anywhere once the delay has passed.
+func TestLoginThrottle(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	advance := fakeClock(e)
+	attacker := e.browserFrom("127.0.0.2")
+	for i := 0; i < loginFreeFailures+1; i++ {
+		wantPage(t, attacker.tryLogin("admin", "guess"), http.StatusUnauthorized, textBadLogin)
+	}
+	wantLocked(t, attacker.tryLogin("admin", "guess"), "1")
+	wantLocked(t, attacker.tryLogin("admin", "admin1"), "1") // even the right password: no bcrypt while locked
+	wantLocked(t, attacker.tryLogin("bob", "x"), "1")        // the address is locked for every name
+	// The admin, from his own address, is not locked out by the attack.
+	e.browserFrom("127.0.0.3").login("admin", "admin1")
+	// Once the delay has passed, the right password works from anywhere.
+	advance(time.Second)
+	attacker.login("admin", "admin1")
+
+	t.Run("DelayDoubles", func(t *testing.T) {
+		w := e.browserFrom("127.0.0.4")
+		for i := 0; i < loginFreeFailures+1; i++ {
+			w.tryLogin("reseller", "guess")
+		}
+		wantLocked(t, w.tryLogin("reseller", "guess"), "1")
+		advance(time.Second)
+		wantPage(t, w.tryLogin("reseller", "guess"), http.StatusUnauthorized, textBadLogin)
+		wantLocked(t, w.tryLogin("reseller", "guess"), "2")
+		advance(2 * time.Second)
+		wantPage(t, w.tryLogin("reseller", "guess"), http.StatusUnauthorized, textBadLogin)
+		wantLocked(t, w.tryLogin("reseller", "guess"), "4")
+	})
+	t.Run("UsernameFromManyAddresses", func(t *testing.T) {
+		var ws []*webClient
+		for i := 1; i <= loginFreeFailures+1; i++ {
+			w := e.browserFrom("127.0.1." + string(rune('0'+i)))
+			wantPage(t, w.tryLogin("accountant", "guess"), http.StatusUnauthorized, textBadLogin)
+			ws = append(ws, w)
+		}
+		// Every address that failed waits for the username's delay...
+		wantLocked(t, ws[0].tryLogin("accountant", "guess"), "1")
+		// ...a fresh one has one try, then waits too.
+		fresh := e.browserFrom("127.0.1.9")
+		wantPage(t, fresh.tryLogin("accountant", "guess"), http.StatusUnauthorized, textBadLogin)
+		wantLocked(t, fresh.tryLogin("accountant", "acc12345"), "2") // its failure doubled the username's delay
+		advance(2 * time.Second)
+		fresh.login("accountant", "acc12345")
+	})
+}
+
+// TestLoginCostsOneComparison: every failed login makes exactly one bcrypt
+// comparison, whether the username exists and whatever the password, so
+// that its time tells nothing (a known user with an empty password used to
+// cost none).
+func TestLoginCostsOneComparison(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	var calls atomic.Int64
+	defer func(f func(*domain.User, string) bool) { comparePassword = f }(comparePassword)
+	inner := comparePassword
+	comparePassword = func(u *domain.User, p string) bool { calls.Add(1); return inner(u, p) }
+	for _, tc := range []struct{ name, user, password string }{
+		{"UnknownUser", "nobody", "admin1"},
+		{"UnknownUserEmptyPassword", "nobody", ""},
+		{"KnownUserEmptyPassword", "admin", ""},
+		{"KnownUserWrongPassword", "admin", "wrong"},
+		{"EmptyUsername", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := e.browserFrom("127.0.2.1")
+			calls.Store(0)
+			wantPage(t, w.tryLogin(tc.user, tc.password), http.StatusUnauthorized, textBadLogin)
+			if n := calls.Load(); n != 1 {
+				t.Errorf("%d bcrypt comparisons, want 1", n)
+			}
+			e.srv.logins.succeeded(tc.user, "127.0.2.1:0") // keep the address below the throttle
+		})
+	}
+}
+
+// TestLoginBcryptSlots: when every bcrypt slot is taken for longer than
+// loginSlotWait, a login is answered 503 Server busy with Retry-After at
+// once instead of queueing; a freed slot lets it through.
+func TestLoginBcryptSlots(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	defer func(d time.Duration) { loginSlotWait = d }(loginSlotWait)
+	loginSlotWait = 50 * time.Millisecond
+	for range loginSlots {
+		if !e.srv.logins.acquire() {
+			t.Fatal("a slot is taken before any login")
+		}
+	}
+	w := e.browser()
+	a := w.tryLogin("admin", "admin1")
+	wantPage(t, a, http.StatusServiceUnavailable, textLoginBusy)
+	if a.header.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+	}
+	e.srv.logins.release()
+	w.login("admin", "admin1")
+}
