@@ -263,7 +263,7 @@ func (g *galera) readYourWrites(t *testing.T) {
 			t.Fatalf("write %d on %s: %d %q %v", i, a.base, status, answerText(body), err)
 		}
 		status, body, err = call(client, b.base, "dids_get", "search_did_number", rywNumber)
-		if err != nil || status != 200 || element(body, "did") != rywNumber {
+		if err != nil || status != 200 || element(body, "id") != fmt.Sprint(rywDID) {
 			t.Fatalf("read %d on %s: %d %q %v", i, b.base, status, body, err)
 		}
 		if got := element(body, "comment"); got != comment {
