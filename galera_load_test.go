@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -100,15 +101,41 @@ func (g *galera) nodeLost(t *testing.T) {
 	phase.Store(phaseDown)
 	t.Logf("node %d SIGKILLed:\n%s", killedNode, g.c.status(t))
 	time.Sleep(loadDead)
+	g.checkHealth(t, killedNode)
 	rejoin := g.c.run(t, "rejoin", killedNode)
 	phase.Store(phaseRejoined)
 	t.Logf("node %d rejoined (state transfer, Synced) in %v:\n%s", killedNode, rejoin.Round(100*time.Millisecond), g.c.status(t))
 	time.Sleep(loadAfter)
+	g.checkHealth(t, 0)
 	close(stop)
 	wg.Wait()
 	g.reportLoad(t, clients)
 	for n := 1; n <= galeraNodes; n++ {
 		g.verifyLoad(t, n, clients)
+	}
+}
+
+// checkHealth asks every instance's /healthz: 503 for the one whose node
+// is down (a load balancer takes it out), with no driver text; 200 for the
+// others.
+func (g *galera) checkHealth(t *testing.T, down int) {
+	t.Helper()
+	client := &http.Client{Timeout: 30 * time.Second}
+	for i, b := range g.inst {
+		want := http.StatusOK
+		if i+1 == down {
+			want = http.StatusServiceUnavailable
+		}
+		resp, err := client.Get(b.base + "/healthz")
+		if err != nil {
+			t.Errorf("instance %d: /healthz: %v", i+1, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || strings.Contains(string(body), "Error") {
+			t.Errorf("instance %d (node %d down): /healthz %d %s, want %d", i+1, down, resp.StatusCode, body, want)
+		}
 	}
 }
 
