@@ -13,6 +13,14 @@ import (
 // (domain.CheckDIDInvariants). Each problem found is one error of the
 // returned list; the error is for a database that could not be read.
 func (s *Store) Check(ctx context.Context) ([]error, error) {
+	if s.eng.shared {
+		// InnoDB checks its pages and references itself.
+		w, err := s.Export(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return domain.CheckDIDInvariants(w), nil
+	}
 	var problems []error
 	rows, err := s.read.QueryContext(ctx, "PRAGMA integrity_check")
 	if err != nil {

@@ -49,6 +49,10 @@ func (c *settingsCache) invalidate() { c.gen.Add(1) }
 
 // Settings returns the stored settings, defaults filled in.
 func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
+	if s.eng.shared {
+		// Another instance may have reset the world a moment ago.
+		return getSettings(ctx, s.reader())
+	}
 	g := s.settings.gen.Load()
 	if c := s.settings.val.Load(); c != nil && c.gen == g {
 		return c.s, nil

@@ -132,7 +132,17 @@ func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (s
 }
 
 // reader is the read pool with cached statements.
-func (s *Store) reader() queryer { return prepared{c: &s.stmts, db: s.read} }
+func (s *Store) reader() queryer {
+	if s.eng.shared {
+		return s.read // the driver sends each query in one round trip
+	}
+	return prepared{c: &s.stmts, db: s.read}
+}
 
 // inTx is a write transaction with cached statements.
-func (s *Store) inTx(tx *sql.Tx) queryer { return prepared{c: &s.stmts, db: s.write, tx: tx} }
+func (s *Store) inTx(tx *wtx) queryer {
+	if s.eng.shared {
+		return tx
+	}
+	return prepared{c: &s.stmts, db: s.write, tx: tx.Tx}
+}
