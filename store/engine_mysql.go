@@ -139,7 +139,7 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 	if err != nil {
 		return nil, &OpenError{Path: shown, Problem: err.Error()}
 	}
-	defer probe.Close()
+	defer func() { probe.Close() }()
 	pctx, cancel := context.WithTimeout(ctx, cfg.Timeout+5*time.Second)
 	defer cancel()
 	if err := probe.PingContext(pctx); err != nil {
@@ -147,9 +147,15 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 	}
 	if galera(ctx, probe) {
 		// Reads wait until this node has applied every write committed
-		// through the others before they began.
+		// through the others before they began: the schema check and the
+		// migrations below too (through a new probe), or an instance that
+		// starts just after another migrated finds half a schema.
 		if err := cfg.Apply(mysql.AddParam("wsrep_sync_wait", "1")); err != nil {
 			return nil, err
+		}
+		probe.Close()
+		if probe, err = mysqlPool(cfg, 2); err != nil {
+			return nil, &OpenError{Path: shown, Problem: err.Error()}
 		}
 	}
 	if err := checkOursMySQL(ctx, probe, shown); err != nil {
