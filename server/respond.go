@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"morlite/domain"
+	"morlite/store"
 )
 
 // envelope is the shape a method's own errors take.
@@ -60,10 +61,10 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 
 // respondError is the one place a domain error becomes MOR's envelope.
 // Anything that is not a *domain.Error is logged and answered as a 500
-// "Internal error", and a domain error wrapping a cause is answered with its
+// "Internal error" (an unreachable database as a 503 "Server busy"), and a domain error wrapping a cause is answered with its
 // text and the cause logged; transport faults always use the status envelope.
 func (s *Server) respondError(c echo.Context, r *request, env envelope, err error) error {
-	de := domain.AsError(err)
+	de := answerFor(err)
 	if error(de) != err {
 		// A wrapped cause (a failed write, a driver error) is for the
 		// operator's eyes only.
@@ -86,4 +87,17 @@ func (s *Server) respondError(c echo.Context, r *request, env envelope, err erro
 		root = statusPage("error", de.Message)
 	}
 	return respond(c, r, httpStatus[de.Code], render(xmlDecl, root))
+}
+
+// answerFor is the domain error an error is answered with. A database that
+// cannot be reached or dropped the connection (its node is down, or still
+// joining its cluster) is "Server busy", whether a read or a write met it:
+// the client may try again, here or on another instance, and never sees the
+// driver's text.
+func answerFor(err error) *domain.Error {
+	de := domain.AsError(err)
+	if de == domain.ErrInternal && store.Unavailable(err) {
+		return domain.ErrBusy
+	}
+	return de
 }
