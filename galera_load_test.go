@@ -32,11 +32,12 @@ const (
 const (
 	phaseUp = iota
 	phaseDown
+	phaseRejoining
 	phaseRejoined
 	phases
 )
 
-var phaseNames = [phases]string{"before the kill", "node down", "after the rejoin"}
+var phaseNames = [phases]string{"before the kill", "node down", "node rejoining", "after the rejoin"}
 
 // loadDID is client c's k-th DID: its id and number.
 func loadDID(c, k int) (int64, string) {
@@ -65,6 +66,7 @@ type loadClient struct {
 	unsure   bool   // pending may have been applied by an attempt without answer
 	answered [phases][galeraNodes]int
 	busy     [phases][galeraNodes]int
+	gaveWay  [phases][galeraNodes]int
 	stall    [phases]time.Duration // the longest answer
 	errors   []string
 }
@@ -97,11 +99,12 @@ func (g *galera) nodeLost(t *testing.T) {
 		}()
 	}
 	time.Sleep(loadBefore)
-	g.c.run(t, "kill", killedNode)
 	phase.Store(phaseDown)
+	g.c.run(t, "kill", killedNode)
 	t.Logf("node %d SIGKILLed:\n%s", killedNode, g.c.status(t))
 	time.Sleep(loadDead)
 	g.checkHealth(t, killedNode)
+	phase.Store(phaseRejoining)
 	rejoin := g.c.run(t, "rejoin", killedNode)
 	phase.Store(phaseRejoined)
 	t.Logf("node %d rejoined (state transfer, Synced) in %v:\n%s", killedNode, rejoin.Round(100*time.Millisecond), g.c.status(t))
@@ -185,6 +188,8 @@ func (c *loadClient) send(g *galera, ph int) {
 		c.answered[ph][inst]++
 	case err == nil && status == 200 && c.unsure && slices.Contains(alreadyDone(m.method), text):
 		c.applied(m) // an earlier attempt without answer was applied
+	case err == nil && status == 200 && gaveWayAnswer(m.method, status, text):
+		c.gaveWay[ph][inst]++ // lost to conflicting writes, changed nothing: send it again
 	case err == nil && status == 503 && text == "Server busy":
 		c.busy[ph][inst]++
 		c.unsure = true
@@ -242,7 +247,7 @@ func alreadyDone(method string) []string {
 // answered while the node was down, that the dead node's instance answered
 // Server busy, and that it answered again after the rejoin.
 func (g *galera) reportLoad(t *testing.T, clients []*loadClient) {
-	var answered, busy [phases][galeraNodes]int
+	var answered, busy, gaveWay [phases][galeraNodes]int
 	var stall [phases]time.Duration
 	var stuck, failedOver int
 	for _, c := range clients {
@@ -250,6 +255,7 @@ func (g *galera) reportLoad(t *testing.T, clients []*loadClient) {
 			for n := range galeraNodes {
 				answered[p][n] += c.answered[p][n]
 				busy[p][n] += c.busy[p][n]
+				gaveWay[p][n] += c.gaveWay[p][n]
 			}
 			stall[p] = max(stall[p], c.stall[p])
 		}
@@ -267,8 +273,8 @@ func (g *galera) reportLoad(t *testing.T, clients []*loadClient) {
 	}
 	total := 0
 	for p := range phases {
-		t.Logf("%s: writes answered per instance %v, Server busy per instance %v, longest answer %v",
-			phaseNames[p], answered[p], busy[p], stall[p].Round(time.Millisecond))
+		t.Logf("%s: per instance, writes answered %v, Server busy %v, gave way to a conflict %v; longest answer %v",
+			phaseNames[p], answered[p], busy[p], gaveWay[p], stall[p].Round(time.Millisecond))
 		for n := range galeraNodes {
 			total += answered[p][n]
 		}

@@ -48,7 +48,9 @@ func TestGalera(t *testing.T) {
 		}
 		if t.Failed() {
 			for i, b := range g.inst {
-				t.Logf("morlite %d stderr (tail):\n%s", i+1, tail(b.stderr.String(), 3000))
+				log := filepath.Join(os.TempDir(), fmt.Sprintf("morlite-galera-%d.log", i+1))
+				os.WriteFile(log, b.stderr.Bytes(), 0o644)
+				t.Logf("morlite %d stderr in %s; its tail:\n%s", i+1, log, tail(b.stderr.String(), 1500))
 			}
 		}
 	})
@@ -56,6 +58,10 @@ func TestGalera(t *testing.T) {
 	t.Run("ReadYourWrites", g.readYourWrites)
 	t.Run("NodeLost", g.nodeLost)
 	t.Run("NodesAgree", func(t *testing.T) { g.nodesAgree(t) })
+	for n := 1; n <= galeraNodes; n++ {
+		t.Logf("node %d: %s", n, strings.ReplaceAll(strings.TrimSpace(c.query(t, n,
+			"SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts', 'wsrep_replicated', 'wsrep_received')")), "\n", ", "))
+	}
 }
 
 // galera is the running proof: the cluster, the binary, one instance per
