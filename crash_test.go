@@ -47,6 +47,10 @@ type crashClient struct {
 	answered []crashReq              // successes answered this round, in order
 	inflight *crashReq               // the request the kill interrupted, if any
 	errors   []string                // answers other than success (there should be none)
+	// busyIsUnknown: Server busy may answer a write whose outcome is
+	// unknown (the database went away mid-commit), so it ends the round
+	// with that write in flight rather than being sent again.
+	busyIsUnknown bool
 }
 
 // TestCrashDurability builds the real binary, drives 32 keep-alive clients
@@ -119,7 +123,7 @@ func (c *crashClient) run(base string, deadline time.Time) {
 		did := req.did
 		text, err := c.send(base, req)
 		switch {
-		case err != nil:
+		case err != nil, text == "Server busy" && c.busyIsUnknown:
 			c.inflight = &req
 			return
 		case text == "Server busy":

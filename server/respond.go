@@ -61,10 +61,15 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 
 // respondError is the one place a domain error becomes MOR's envelope.
 // Anything that is not a *domain.Error is logged and answered as a 500
-// "Internal error" (an unreachable database as a 503 "Server busy"), and a domain error wrapping a cause is answered with its
+// "Internal error", and a domain error wrapping a cause is answered with its
 // text and the cause logged; transport faults always use the status envelope.
 func (s *Server) respondError(c echo.Context, r *request, env envelope, err error) error {
-	de := answerFor(err)
+	de := domain.AsError(err)
+	if de == domain.ErrInternal && store.Unavailable(err) {
+		// The database dropped the connection or cannot be reached: the
+		// client may try again in a moment.
+		de = domain.ErrBusy
+	}
 	if error(de) != err {
 		// A wrapped cause (a failed write, a driver error) is for the
 		// operator's eyes only.
@@ -87,17 +92,4 @@ func (s *Server) respondError(c echo.Context, r *request, env envelope, err erro
 		root = statusPage("error", de.Message)
 	}
 	return respond(c, r, httpStatus[de.Code], render(xmlDecl, root))
-}
-
-// answerFor is the domain error an error is answered with. A database that
-// cannot be reached or dropped the connection (its node is down, or still
-// joining its cluster) is "Server busy", whether a read or a write met it:
-// the client may try again, here or on another instance, and never sees the
-// driver's text.
-func answerFor(err error) *domain.Error {
-	de := domain.AsError(err)
-	if de == domain.ErrInternal && store.Unavailable(err) {
-		return domain.ErrBusy
-	}
-	return de
 }

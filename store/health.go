@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -80,7 +81,9 @@ var latestMigration = sync.OnceValues(func() (int64, error) {
 func (s *Store) Size() (int64, error) {
 	if s.eng.shared {
 		var n sql.NullInt64
-		err := s.read.QueryRow(`SELECT sum(data_length + index_length) FROM information_schema.tables
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		err := s.read.QueryRowContext(ctx, `SELECT sum(data_length + index_length) FROM information_schema.tables
 			WHERE table_schema = DATABASE()`).Scan(&n)
 		return n.Int64, err
 	}

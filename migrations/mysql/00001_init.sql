@@ -3,10 +3,14 @@
 -- schema, in MySQL/MariaDB's dialect. Every table is InnoDB (row locks,
 -- transactions, crash recovery) in utf8mb4 with MariaDB's binary collation
 -- that does not pad, so that text compares and orders byte for byte as on
--- SQLite: u=ADMIN is not admin, and 'alice ' is not 'alice'. Columns that carry a unique index are
--- VARCHAR(768), the longest an InnoDB index key takes in utf8mb4. SQLite's
--- partial unique indexes ("unique when not empty") are unique indexes on a
--- generated column that is NULL for the empty value.
+-- SQLite: u=ADMIN is not admin, and 'alice ' is not 'alice'. Text has no
+-- length limit in SQLite, so free text is MEDIUMTEXT; a unique text column
+-- that a client may fill is kept unique through the SHA-256 of its value in
+-- a generated column (an InnoDB key holds at most 3072 bytes), with a prefix
+-- index for lookups; the other keys are VARCHAR(768), the longest a key
+-- takes in utf8mb4. SQLite's partial unique indexes ("unique when not
+-- empty") are unique indexes on a generated column that is NULL for the
+-- empty value.
 
 CREATE TABLE settings (
     name  VARCHAR(768) NOT NULL PRIMARY KEY,
@@ -15,26 +19,26 @@ CREATE TABLE settings (
 
 CREATE TABLE addresses (
     id        BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    address   TEXT NOT NULL DEFAULT '',
-    postcode  TEXT NOT NULL DEFAULT '',
-    city      TEXT NOT NULL DEFAULT '',
-    county    TEXT NOT NULL DEFAULT '',
-    state     TEXT NOT NULL DEFAULT '',
-    email     TEXT NOT NULL DEFAULT '',
-    phone     TEXT NOT NULL DEFAULT '',
-    mob_phone TEXT NOT NULL DEFAULT '',
-    fax       TEXT NOT NULL DEFAULT ''
+    address   MEDIUMTEXT NOT NULL DEFAULT '',
+    postcode  MEDIUMTEXT NOT NULL DEFAULT '',
+    city      MEDIUMTEXT NOT NULL DEFAULT '',
+    county    MEDIUMTEXT NOT NULL DEFAULT '',
+    state     MEDIUMTEXT NOT NULL DEFAULT '',
+    email     MEDIUMTEXT NOT NULL DEFAULT '',
+    phone     MEDIUMTEXT NOT NULL DEFAULT '',
+    mob_phone MEDIUMTEXT NOT NULL DEFAULT '',
+    fax       MEDIUMTEXT NOT NULL DEFAULT ''
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
 
 CREATE TABLE users (
     id                      BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    username                VARCHAR(768) NOT NULL UNIQUE,
-    password                TEXT NOT NULL DEFAULT '',
+    username                MEDIUMTEXT NOT NULL,
+    password                MEDIUMTEXT NOT NULL DEFAULT '',
     usertype                VARCHAR(16) NOT NULL CHECK (usertype IN ('admin', 'accountant', 'reseller', 'user')),
     owner_id                BIGINT NOT NULL DEFAULT 0,
-    first_name              TEXT NOT NULL DEFAULT '',
-    last_name               TEXT NOT NULL DEFAULT '',
-    email                   TEXT NOT NULL DEFAULT '',
+    first_name              MEDIUMTEXT NOT NULL DEFAULT '',
+    last_name               MEDIUMTEXT NOT NULL DEFAULT '',
+    email                   MEDIUMTEXT NOT NULL DEFAULT '',
     postpaid                BIGINT NOT NULL DEFAULT 1,
     balance                 DOUBLE NOT NULL DEFAULT 0,
     credit                  DOUBLE NOT NULL DEFAULT -1,
@@ -43,17 +47,20 @@ CREATE TABLE users (
     primary_device_id       BIGINT NULL,
     devicegroup_id          BIGINT NOT NULL DEFAULT 0,
     own_providers           BIGINT NOT NULL DEFAULT 0,
-    api_secret_key          TEXT NOT NULL DEFAULT '',
+    api_secret_key          MEDIUMTEXT NOT NULL DEFAULT '',
     disable_hash_checking   BIGINT NOT NULL DEFAULT 0,
     uniquehash              VARCHAR(768) NULL UNIQUE,
-    clientid                TEXT NOT NULL DEFAULT '',
-    agreement_number        TEXT NOT NULL DEFAULT '',
-    agreement_date          TEXT NOT NULL DEFAULT '',
-    taxation_country        TEXT NOT NULL DEFAULT '',
-    vat_number              TEXT NOT NULL DEFAULT '',
+    clientid                MEDIUMTEXT NOT NULL DEFAULT '',
+    agreement_number        MEDIUMTEXT NOT NULL DEFAULT '',
+    agreement_date          MEDIUMTEXT NOT NULL DEFAULT '',
+    taxation_country        MEDIUMTEXT NOT NULL DEFAULT '',
+    vat_number              MEDIUMTEXT NOT NULL DEFAULT '',
     vat_percent             DOUBLE NOT NULL DEFAULT 0,
     hide_non_answered_calls BIGINT NOT NULL DEFAULT 0,
     address_id              BIGINT NULL,
+    username_key            BINARY(32) AS (UNHEX(SHA2(username, 256))) PERSISTENT,
+    UNIQUE INDEX users_username (username_key),
+    INDEX users_username_prefix (username(191)),
     INDEX users_owner (owner_id),
     FOREIGN KEY (owner_id) REFERENCES users (id),
     FOREIGN KEY (address_id) REFERENCES addresses (id)
@@ -70,7 +77,7 @@ CREATE TABLE user_rights (
 
 CREATE TABLE providers (
     id      BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    name    TEXT NOT NULL DEFAULT '',
+    name    MEDIUMTEXT NOT NULL DEFAULT '',
     user_id BIGINT NOT NULL DEFAULT 0,
     hidden  BIGINT NOT NULL DEFAULT 0,
     FOREIGN KEY (user_id) REFERENCES users (id)
@@ -79,36 +86,36 @@ CREATE TABLE providers (
 CREATE TABLE devices (
     id             BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     user_id        BIGINT NOT NULL,
-    name           TEXT NOT NULL DEFAULT '',
-    username       VARCHAR(768) NOT NULL DEFAULT '',
-    secret         TEXT NOT NULL DEFAULT '',
-    extension      VARCHAR(768) NOT NULL DEFAULT '',
-    pin            VARCHAR(768) NOT NULL DEFAULT '',
-    device_type    TEXT NOT NULL DEFAULT 'SIP',
+    name           MEDIUMTEXT NOT NULL DEFAULT '',
+    username       MEDIUMTEXT NOT NULL DEFAULT '',
+    secret         MEDIUMTEXT NOT NULL DEFAULT '',
+    extension      MEDIUMTEXT NOT NULL DEFAULT '',
+    pin            MEDIUMTEXT NOT NULL DEFAULT '',
+    device_type    MEDIUMTEXT NOT NULL DEFAULT 'SIP',
     istrunk        BIGINT NOT NULL DEFAULT 0,
     ani            BIGINT NOT NULL DEFAULT 0,
-    description    TEXT NOT NULL DEFAULT '',
-    callerid       TEXT NOT NULL DEFAULT '',
-    host           TEXT NOT NULL DEFAULT 'dynamic',
-    ipaddr         TEXT NOT NULL DEFAULT '',
+    description    MEDIUMTEXT NOT NULL DEFAULT '',
+    callerid       MEDIUMTEXT NOT NULL DEFAULT '',
+    host           MEDIUMTEXT NOT NULL DEFAULT 'dynamic',
+    ipaddr         MEDIUMTEXT NOT NULL DEFAULT '',
     port           BIGINT NOT NULL DEFAULT 0,
     call_limit     BIGINT NOT NULL DEFAULT 0,
-    language       TEXT NOT NULL DEFAULT 'en',
+    language       MEDIUMTEXT NOT NULL DEFAULT 'en',
     location_id    BIGINT NOT NULL DEFAULT 1,
     primary_did_id BIGINT NOT NULL DEFAULT 0,
     devicegroup_id BIGINT NOT NULL DEFAULT 0,
     hidden         BIGINT NOT NULL DEFAULT 0,
     call_count     BIGINT NOT NULL DEFAULT 0,
-    username_key   VARCHAR(768) AS (NULLIF(username, '')) PERSISTENT,
-    extension_key  VARCHAR(768) AS (NULLIF(extension, '')) PERSISTENT,
-    pin_key        VARCHAR(768) AS (NULLIF(pin, '')) PERSISTENT,
+    username_key   BINARY(32) AS (IF(username = '', NULL, UNHEX(SHA2(username, 256)))) PERSISTENT,
+    extension_key  BINARY(32) AS (IF(extension = '', NULL, UNHEX(SHA2(extension, 256)))) PERSISTENT,
+    pin_key        BINARY(32) AS (IF(pin = '', NULL, UNHEX(SHA2(pin, 256)))) PERSISTENT,
     UNIQUE INDEX devices_username (username_key),
     UNIQUE INDEX devices_extension (extension_key),
     UNIQUE INDEX devices_pin (pin_key),
     INDEX devices_user (user_id),
-    INDEX devices_username_all (username),
-    INDEX devices_extension_all (extension),
-    INDEX devices_pin_all (pin),
+    INDEX devices_username_prefix (username(191)),
+    INDEX devices_extension_prefix (extension(191)),
+    INDEX devices_pin_prefix (pin(191)),
     FOREIGN KEY (user_id) REFERENCES users (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_nopad_bin;
 
@@ -116,8 +123,8 @@ ALTER TABLE users ADD FOREIGN KEY (primary_device_id) REFERENCES devices (id) ON
 
 CREATE TABLE dialplans (
     id        BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    name      TEXT NOT NULL DEFAULT '',
-    dptype    TEXT NOT NULL DEFAULT '',
+    name      MEDIUMTEXT NOT NULL DEFAULT '',
+    dptype    MEDIUMTEXT NOT NULL DEFAULT '',
     user_id   BIGINT NOT NULL DEFAULT 0,
     device_id BIGINT NULL,
     FOREIGN KEY (user_id) REFERENCES users (id),
@@ -134,14 +141,14 @@ CREATE TABLE dids (
     dialplan_id      BIGINT NULL,
     reseller_id      BIGINT NOT NULL DEFAULT 0,
     provider_id      BIGINT NULL,
-    language         TEXT NOT NULL DEFAULT 'en',
+    language         MEDIUMTEXT NOT NULL DEFAULT 'en',
     call_limit       BIGINT NOT NULL DEFAULT 0,
-    comment          TEXT NOT NULL DEFAULT '',
-    reseller_comment TEXT NOT NULL DEFAULT '',
+    comment          MEDIUMTEXT NOT NULL DEFAULT '',
+    reseller_comment MEDIUMTEXT NOT NULL DEFAULT '',
     grace_time       BIGINT NOT NULL DEFAULT 0,
     closed_till      DATETIME NULL,
     call_count       BIGINT NOT NULL DEFAULT 0,
-    tonezone         TEXT NOT NULL DEFAULT '',
+    tonezone         MEDIUMTEXT NOT NULL DEFAULT '',
     INDEX dids_device (device_id),
     INDEX dids_reseller (reseller_id),
     INDEX dids_user (user_id),
@@ -158,7 +165,7 @@ CREATE TABLE actions (
     id          BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     date        DATETIME NOT NULL,
     user_id     BIGINT NOT NULL,
-    action      TEXT NOT NULL,
+    action      MEDIUMTEXT NOT NULL,
     target_type VARCHAR(64) NOT NULL DEFAULT '',
     target_id   BIGINT NOT NULL DEFAULT 0,
     data        MEDIUMTEXT NOT NULL DEFAULT '',
