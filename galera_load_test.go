@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,7 @@ func (g *galera) nodeLost(t *testing.T) {
 		}
 		clients[c] = lc
 	}
+	aborts := g.bfAborts(t)
 	var phase atomic.Int32
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -107,12 +109,18 @@ func (g *galera) nodeLost(t *testing.T) {
 	phase.Store(phaseRejoining)
 	rejoin := g.c.run(t, "rejoin", killedNode)
 	phase.Store(phaseRejoined)
-	t.Logf("node %d rejoined (state transfer, Synced) in %v:\n%s", killedNode, rejoin.Round(100*time.Millisecond), g.c.status(t))
+	t.Logf("node %d rejoined by %s, Synced, in %v:\n%s", killedNode, g.c.transfer(killedNode), rejoin.Round(100*time.Millisecond), g.c.status(t))
 	time.Sleep(loadAfter)
 	g.checkHealth(t, 0)
 	close(stop)
 	wg.Wait()
-	g.reportLoad(t, clients)
+	answered := g.reportLoad(t, clients)
+	aborts = g.bfAborts(t) - aborts
+	t.Logf("nodes other than %d: %d local transactions aborted by writes replicated from other nodes (brute force aborts), %.1f%% of the writes answered",
+		killedNode, aborts, 100*float64(aborts)/float64(answered))
+	if aborts*10 > answered {
+		t.Errorf("writes to different DIDs through different nodes abort each other (%d aborts for %d writes): do a write transaction's reads lock rows exclusively?", aborts, answered)
+	}
 	for n := 1; n <= galeraNodes; n++ {
 		g.verifyLoad(t, n, clients)
 	}
@@ -246,7 +254,7 @@ func alreadyDone(method string) []string {
 // reportLoad logs the figures per phase and checks that the live instances
 // answered while the node was down, that the dead node's instance answered
 // Server busy, and that it answered again after the rejoin.
-func (g *galera) reportLoad(t *testing.T, clients []*loadClient) {
+func (g *galera) reportLoad(t *testing.T, clients []*loadClient) int {
 	var answered, busy, gaveWay [phases][galeraNodes]int
 	var stall [phases]time.Duration
 	var stuck, failedOver int
@@ -294,6 +302,24 @@ func (g *galera) reportLoad(t *testing.T, clients []*loadClient) {
 	if stuck == 0 {
 		t.Errorf("instance %d answered no write after its node rejoined", killedNode)
 	}
+	return total
+}
+
+// bfAborts is the sum of wsrep_local_bf_aborts over the nodes that stay up.
+func (g *galera) bfAborts(t *testing.T) int {
+	sum := 0
+	for n := 1; n <= galeraNodes; n++ {
+		if n == killedNode {
+			continue
+		}
+		_, v, _ := strings.Cut(strings.TrimSpace(g.c.query(t, n, "SHOW GLOBAL STATUS LIKE 'wsrep_local_bf_aborts'")), "\t")
+		k, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("node %d: wsrep_local_bf_aborts %q", n, v)
+		}
+		sum += k
+	}
+	return sum
 }
 
 // verifyLoad checks node n: for every client's DIDs, the action log rows

@@ -142,6 +142,16 @@ func (c *cluster) run(t *testing.T, cmd string, n int) time.Duration {
 	return time.Since(start)
 }
 
+// transfer names the state transfer by which node n last joined, read
+// from its error log.
+func (c *cluster) transfer(n int) string {
+	log, _ := os.ReadFile(filepath.Join(c.dir, fmt.Sprintf("node%d", n), "error.log"))
+	if strings.Contains(string(log), "IST received") {
+		return "incremental state transfer (IST)"
+	}
+	return "full state transfer (rsync SST)"
+}
+
 // status is scripts/galera status: cluster size, state and memory per node.
 func (c *cluster) status(t *testing.T) string {
 	t.Helper()

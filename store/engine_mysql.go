@@ -46,6 +46,21 @@ var mysqlDialect = &dialect{
 	shared:      true,
 }
 
+// galeraDialect is mysqlDialect on a Galera cluster node: a write
+// transaction's reads take shared locks. A write replicated from another
+// node checks the references of the rows it changes (the DID's user and
+// device, the action's caller) under shared locks, and the node aborts any
+// local transaction that holds one of those rows exclusively ("brute force
+// abort"): with exclusive reads, writes to different DIDs of one user, or
+// by one caller, through different nodes kept aborting each other. Shared
+// locks still order two writes of one row: the second one's update waits,
+// or one of them is chosen as a deadlock victim and runs again.
+var galeraDialect = func() *dialect {
+	d := *mysqlDialect
+	d.lockReads = " LOCK IN SHARE MODE"
+	return &d
+}()
+
 // sqlMode makes MySQL read morlite's queries as SQLite does: "key" is a
 // name and || joins text; strict, so that a value that does not fit is an
 // error and never silently cut; an explicit id 0 (MOR's admin) is stored
@@ -145,7 +160,9 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 	if err := probe.PingContext(pctx); err != nil {
 		return nil, &OpenError{Path: shown, Problem: "cannot be reached at " + cfg.Addr + ": " + firstLine(err)}
 	}
+	eng := mysqlDialect
 	if galera(ctx, probe) {
+		eng = galeraDialect
 		// Reads wait until this node has applied every write committed
 		// through the others before they began: the schema check and the
 		// migrations below too (through a new probe), or an instance that
@@ -164,7 +181,7 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 	if err := migrateMySQL(ctx, probe, shown); err != nil {
 		return nil, err
 	}
-	s := &Store{file: shown, eng: mysqlDialect, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
+	s := &Store{file: shown, eng: eng, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
 	for _, o := range opts {
 		o(s)
 	}
