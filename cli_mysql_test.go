@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"morlite/domain"
 	"morlite/internal/mariadbtest"
@@ -250,4 +251,60 @@ func assertOneAssignLogged(t *testing.T, url, method string) {
 	if n != 1 {
 		t.Fatalf("%d %s rows in the action log, want 1", n, method)
 	}
+}
+
+// TestMySQLDatabaseGoesAway: while the database is down, the API answers
+// 503 Server busy with Retry-After in MOR's envelope (no driver text) and
+// /healthz 503; once it is back, service resumes by itself.
+func TestMySQLDatabaseGoesAway(t *testing.T) {
+	mariadbtest.Shared(t) // fails or skips as any MariaDB test when there is none
+	srv, err := mariadbtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	base, stderr, stop := startServe(t, "--db", srv.NewDatabase(t))
+	defer stop()
+	if body := postText(t, base+seedQuery); !strings.Contains(body, "Device assigned to DID") {
+		t.Fatalf("seed request: %s", body)
+	}
+	srv.Kill()
+	for _, q := range []string{seedQuery, signed("dids_get", "admin", "secret")} {
+		resp, err := http.Post(base+q, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+			!strings.Contains(string(body), "<error>Server busy</error>") {
+			t.Errorf("%s with the database down: HTTP %d Retry-After %q %s", q, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+	}
+	if code := getStatus(t, base+"/healthz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz with the database down: HTTP %d", code)
+	}
+	if err := srv.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for getStatus(t, base+"/healthz") != http.StatusOK || !strings.Contains(postText(t, base+signed("dids_get", "admin", "secret")), "123456789") {
+		if time.Now().After(deadline) {
+			t.Fatalf("service did not resume within 30s of the database's return:\n%s", stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.Contains(stderr.String(), mariadbtest.Password) {
+		t.Errorf("the password is in the log:\n%s", stderr)
+	}
+}
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -190,3 +190,18 @@ func TestMySQLRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestMySQLDurabilityWarning: a server that may lose committed writes on a
+// crash of its host is named in a warning at open.
+func TestMySQLDurabilityWarning(t *testing.T) {
+	mysqlOnly(t, "MySQL's durability settings")
+	srv := mariadbtest.Shared(t)
+	if _, err := srv.Root().Exec("SET GLOBAL innodb_flush_log_at_trx_commit = 2"); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Root().Exec("SET GLOBAL innodb_flush_log_at_trx_commit = 1")
+	st, _ := mysqlStore(t, "MySQL's durability settings")
+	if w := st.Warnings(); len(w) != 1 || !strings.Contains(w[0], "innodb_flush_log_at_trx_commit is 2") {
+		t.Fatalf("warnings %q", w)
+	}
+}
