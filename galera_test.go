@@ -107,7 +107,7 @@ func startCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatalf("scripts/galera start: %v\n%s", err, out)
 	}
-	t.Logf("cluster up in %v:\n%s", time.Since(start).Round(time.Second), out)
+	t.Logf("cluster up in %v (in %s; should this test die without its cleanup: scripts/galera stop %s):\n%s", time.Since(start).Round(time.Second), c.dir, c.dir, out)
 	return c
 }
 
