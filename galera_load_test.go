@@ -78,20 +78,12 @@ type loadClient struct {
 // and recovered; every write applied is in every node's action log, in
 // order, and each DID is as its last write left it.
 func (g *galera) nodeLost(t *testing.T) {
-	clients := make([]*loadClient, loadClients)
-	for c := range clients {
-		lc := &loadClient{id: c, inst: c % galeraNodes, status: map[int64]domain.Status{},
-			http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}}
-		lc.failover = lc.inst == killedNode-1 && (c/galeraNodes)%2 == 1
-		for k := 0; k < loadPerClient; k++ {
-			id, _ := loadDID(c, k)
-			lc.status[id] = domain.StatusReserved
-		}
-		clients[c] = lc
-	}
+	clients := newLoadClients()
 	aborts := g.bfAborts(t)
 	var phase atomic.Int32
 	stop := make(chan struct{})
+	stopOnce := sync.OnceFunc(func() { close(stop) })
+	defer stopOnce() // a failed step ends the clients too
 	var wg sync.WaitGroup
 	for _, lc := range clients {
 		wg.Add(1)
@@ -112,7 +104,7 @@ func (g *galera) nodeLost(t *testing.T) {
 	t.Logf("node %d rejoined by %s, Synced, in %v:\n%s", killedNode, g.c.transfer(killedNode), rejoin.Round(100*time.Millisecond), g.c.status(t))
 	time.Sleep(loadAfter)
 	g.checkHealth(t, 0)
-	close(stop)
+	stopOnce()
 	wg.Wait()
 	answered := g.reportLoad(t, clients)
 	aborts = g.bfAborts(t) - aborts
@@ -124,6 +116,23 @@ func (g *galera) nodeLost(t *testing.T) {
 	for n := 1; n <= galeraNodes; n++ {
 		g.verifyLoad(t, n, clients)
 	}
+}
+
+// newLoadClients spreads the clients over the instances; half of the
+// killed node's instance's clients fail over.
+func newLoadClients() []*loadClient {
+	clients := make([]*loadClient, loadClients)
+	for c := range clients {
+		lc := &loadClient{id: c, inst: c % galeraNodes, status: map[int64]domain.Status{},
+			http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}}
+		lc.failover = lc.inst == killedNode-1 && (c/galeraNodes)%2 == 1
+		for k := 0; k < loadPerClient; k++ {
+			id, _ := loadDID(c, k)
+			lc.status[id] = domain.StatusReserved
+		}
+		clients[c] = lc
+	}
+	return clients
 }
 
 // checkHealth asks every instance's /healthz: 503 for the one whose node
