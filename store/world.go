@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"time"
 
 	"morlite/domain"
 )
@@ -77,8 +78,12 @@ func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
 
 // restartIDs lets new rows' ids follow the loaded world's.
 func (s *Store) restartIDs(ctx context.Context) {
+	// A schema change waits for other transactions on the table; it does
+	// not hold the reset up for long: at worst ids keep counting up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	for _, q := range s.eng.afterReset {
-		s.write.ExecContext(context.WithoutCancel(ctx), q) // at worst ids keep counting up
+		s.write.ExecContext(ctx, q)
 	}
 }
 
