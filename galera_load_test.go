@@ -24,9 +24,9 @@ const (
 	loadClients   = 24
 	loadPerClient = 4
 	killedNode    = 2
-	loadBefore    = 4 * time.Second // load before the kill
-	loadDead      = 8 * time.Second // the node stays down this long
-	loadAfter     = 5 * time.Second // load after it rejoined
+	loadBefore    = 4 * time.Second  // load before the kill
+	loadDead      = 10 * time.Second // the node stays down this long (eviction takes about 5 s)
+	loadAfter     = 5 * time.Second  // load after it rejoined
 )
 
 // Phases of the node-loss run.
