@@ -61,6 +61,9 @@ func (s *Store) writeDirect(ctx context.Context, fn func(tx *wtx) error) error {
 		err := s.attemptWrite(ctx, fn)
 		switch {
 		case err == nil:
+			// Its connection is back in the pool: prepare the queries it
+			// ran unprepared, for the next writes.
+			s.stmts.prepareWanted(s.write)
 			return nil
 		case Unavailable(err):
 			return fmt.Errorf("%w: database unavailable: %v", domain.ErrBusy, err)
