@@ -58,11 +58,14 @@ type wtx struct {
 	lock string
 }
 
-func (t *wtx) locked(query string) string {
-	if t.lock == "" || !strings.HasPrefix(strings.TrimSpace(query), "SELECT") {
+func (t *wtx) locked(query string) string { return lockedQuery(query, t.lock) }
+
+// lockedQuery ends a SELECT with lock.
+func lockedQuery(query, lock string) string {
+	if lock == "" || !strings.HasPrefix(strings.TrimSpace(query), "SELECT") {
 		return query
 	}
-	return query + t.lock
+	return query + lock
 }
 
 // QueryRowContext runs a (locking) read in the transaction.

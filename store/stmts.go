@@ -112,7 +112,7 @@ func (p prepared) fallback() queryer {
 }
 
 func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	query = (&wtx{lock: p.lock}).locked(query)
+	query = lockedQuery(query, p.lock)
 	if st := p.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -120,7 +120,7 @@ func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any
 }
 
 func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	query = (&wtx{lock: p.lock}).locked(query)
+	query = lockedQuery(query, p.lock)
 	if st := p.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
