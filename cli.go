@@ -78,7 +78,7 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet, withFixtures bool) {
-	fs.StringVar(&f.db, "db", envOr("MORLITE_DB", "morlite.db"), "SQLite database file (MORLITE_DB)")
+	fs.StringVar(&f.db, "db", envOr("MORLITE_DB", "morlite.db"), "SQLite database file, or mysql://USER:PASSWORD@HOST:PORT/DBNAME (MORLITE_DB)")
 	if withFixtures {
 		fs.StringVar(&f.fixtures, "fixtures", os.Getenv("MORLITE_FIXTURES"), "fixture file to load into a new database (MORLITE_FIXTURES)")
 		fs.BoolVar(&f.reset, "reset", false, "empty the database first, then load the fixtures (or the demo)")
@@ -159,7 +159,7 @@ func prepare(ctx context.Context, f dbFlags, demoWhenEmpty bool) (*store.Store, 
 	}
 	if !empty && f.fixtures != "" && !f.reset {
 		st.Close()
-		return nil, nil, refuse("%s is not empty; add --reset to replace its contents with %s", f.db, f.fixtures)
+		return nil, nil, refuse("%s is not empty; add --reset to replace its contents with %s", st.Where(), f.fixtures)
 	}
 	if !empty && !f.reset {
 		return st, nil, nil
@@ -205,6 +205,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
+	for _, w := range st.Warnings() {
+		log.Warn("database durability: "+w, "db", st.Where())
+	}
 	if err := warnPublicSecrets(ctx, st, log); err != nil {
 		return err
 	}
@@ -295,7 +298,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(f.db); err != nil {
+	if _, err := os.Stat(f.db); err != nil && !store.IsURL(f.db) {
 		return refuse("no database at %s", f.db)
 	}
 	st, err := store.Open(ctx, f.db)
@@ -351,12 +354,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	workloads := fs.String("workloads", "writes,reads,mix", "comma-separated: writes, reads, mix")
 	fs.StringVar(&cfg.Dir, "dir", "", "where the temporary database goes (default: the system's temp dir)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the workloads to this file")
+	fs.StringVar(&cfg.DB, "db", "", "measure on this mysql:// database (empty, or one the bench seeded before) instead of a temporary SQLite file")
+	fs.IntVar(&cfg.Instances, "instances", 1, "morlite servers sharing the database, the clients split across them")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", 0, "writes per transaction (default: the store's; 1 = one transaction and fsync per write)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if cfg.DIDs < 1 || cfg.Clients < 1 || cfg.Duration <= 0 {
 		return refuse("--dids, --clients and --duration must be positive")
+	}
+	if cfg.Instances > 1 && !store.IsURL(cfg.DB) {
+		return refuse("--instances above 1 needs a mysql:// --db: one SQLite file has one server")
 	}
 	cfg.Workloads = strings.Split(*workloads, ",")
 	for _, w := range cfg.Workloads {

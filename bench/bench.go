@@ -35,7 +35,13 @@ type Config struct {
 	Dir        string        // where the temporary database goes ("" = system temp)
 	CPUProfile string        // write a CPU profile of the workloads here
 	MaxBatch   int           // writes per transaction (0: the store's default; 1: no group commit)
+	DB         string        // a mysql:// URL to measure on ("" = a temporary SQLite file)
+	Instances  int           // morlite servers sharing the database, clients split across them (0 = 1)
 }
+
+// benchSource marks a database the bench seeded: the only non-empty one it
+// replaces.
+const benchSource = "bench"
 
 // Run seeds, serves, drives and prints the figures to out.
 func Run(ctx context.Context, cfg Config, out io.Writer) error {
@@ -50,8 +56,13 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "bench.db")
-	fmt.Fprintf(out, "morlite bench: %d DIDs, %d clients, %v per workload, GOMAXPROCS %d, %s\n",
-		cfg.DIDs, cfg.Clients, cfg.Duration, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02"))
+	engine := "SQLite"
+	if cfg.DB != "" {
+		path, engine = cfg.DB, store.RedactURL(cfg.DB)
+	}
+	cfg.Instances = max(1, cfg.Instances)
+	fmt.Fprintf(out, "morlite bench: %s, %d instance(s), %d DIDs, %d clients, %v per workload, GOMAXPROCS %d, %s\n",
+		engine, cfg.Instances, cfg.DIDs, cfg.Clients, cfg.Duration, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02"))
 	seed, err := seedDB(ctx, path, cfg)
 	if err != nil {
 		return err
@@ -87,7 +98,7 @@ func measureBaseline(ctx context.Context, cfg Config) (result, error) {
 	}
 	defer stop()
 	var clients []client
-	for _, w := range writers(url, cfg) {
+	for _, w := range writers([]string{url}, cfg) {
 		clients = append(clients, unchecked{w})
 	}
 	return drive(ctx, clients, cfg.Duration), nil
@@ -100,16 +111,21 @@ func measureWorkloads(ctx context.Context, path string, cfg Config, base result,
 	if cfg.MaxBatch > 0 {
 		opts = append(opts, store.WithMaxBatch(cfg.MaxBatch))
 	}
-	st, err := store.Open(ctx, path, opts...)
-	if err != nil {
-		return err
+	var stores []*store.Store
+	var urls []string
+	for range cfg.Instances {
+		st, err := store.Open(ctx, path, opts...)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		url, stop, err := serve(server.New(st, discard).HTTPServer(""))
+		if err != nil {
+			return err
+		}
+		defer stop()
+		stores, urls = append(stores, st), append(urls, url)
 	}
-	defer st.Close()
-	url, stop, err := serve(server.New(st, discard).HTTPServer(""))
-	if err != nil {
-		return err
-	}
-	defer stop()
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
@@ -124,13 +140,23 @@ func measureWorkloads(ctx context.Context, path string, cfg Config, base result,
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\treq/s\tx baseline\tp50\tp99\tmax\terrors\tmean batch\t")
 	row(tw, "baseline", base, base, "")
-	ws := writers(url, cfg)
+	ws := writers(urls, cfg)
 	for _, name := range cfg.Workloads {
-		before := st.WriteStats()
-		r := drive(ctx, clientsFor(name, ws, url, cfg), cfg.Duration)
-		row(tw, name, r, base, meanBatch(before, st.WriteStats()))
+		before := writeStats(stores)
+		r := drive(ctx, clientsFor(name, ws, urls, cfg), cfg.Duration)
+		row(tw, name, r, base, meanBatch(before, writeStats(stores)))
 	}
 	return tw.Flush()
+}
+
+// writeStats adds up the instances' write counters.
+func writeStats(stores []*store.Store) store.WriteStats {
+	var sum store.WriteStats
+	for _, st := range stores {
+		ws := st.WriteStats()
+		sum.Batches, sum.Jobs = sum.Batches+ws.Batches, sum.Jobs+ws.Jobs
+	}
+	return sum
 }
 
 // seedDB bulk-loads the bench world and reports how long it took.
@@ -141,7 +167,13 @@ func seedDB(ctx context.Context, path string, cfg Config) (time.Duration, error)
 		return 0, err
 	}
 	defer st.Close()
-	if err := st.Load(ctx, World(cfg.DIDs, cfg.Clients), false); err != nil {
+	src, err := st.Source(ctx)
+	if err != nil {
+		return 0, err
+	}
+	w := World(cfg.DIDs, cfg.Clients)
+	w.Source = benchSource
+	if err := st.Load(ctx, w, src == benchSource); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
@@ -164,10 +196,10 @@ func serve(srv *http.Server) (string, func(), error) {
 
 // writers gives each client its own DIDs (those reserved for its user) and
 // its user's trunk.
-func writers(url string, cfg Config) []*writer {
+func writers(urls []string, cfg Config) []*writer {
 	ws := make([]*writer, cfg.Clients)
 	for c := range ws {
-		w := &writer{base: url, device: strconv.Itoa(c + 1)}
+		w := &writer{base: urls[c%len(urls)], device: strconv.Itoa(c + 1)}
 		for i := c; i < cfg.DIDs; i += cfg.Clients {
 			w.dids = append(w.dids, i)
 		}
@@ -176,10 +208,10 @@ func writers(url string, cfg Config) []*writer {
 	return ws
 }
 
-func clientsFor(name string, ws []*writer, url string, cfg Config) []client {
+func clientsFor(name string, ws []*writer, urls []string, cfg Config) []client {
 	cs := make([]client, len(ws))
 	for i, w := range ws {
-		r := &reader{base: url, n: cfg.DIDs, rnd: rand.New(rand.NewPCG(uint64(i), 42))}
+		r := &reader{base: urls[i%len(urls)], n: cfg.DIDs, rnd: rand.New(rand.NewPCG(uint64(i), 42))}
 		switch name {
 		case "writes":
 			cs[i] = w

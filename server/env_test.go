@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +24,7 @@ import (
 
 	"morlite/domain"
 	"morlite/fixtures"
+	"morlite/internal/mariadbtest"
 	"morlite/store"
 )
 
@@ -44,6 +47,7 @@ func TestMain(m *testing.M) {
 	templateDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	mariadbtest.Stop()
 	os.Exit(code)
 }
 
@@ -119,9 +123,14 @@ type env struct {
 	mu   sync.Mutex
 }
 
-// newEnv starts a server on a fresh database loaded from fixture YAML.
+// newEnv starts a server on a fresh database loaded from fixture YAML: a
+// SQLite file, or a new MariaDB database when the suite runs on MySQL
+// (MORLITE_TEST_ENGINE=mysql; .ci/run runs the suite on both).
 func newEnv(t *testing.T, fixture string, opts ...store.Option) *env {
 	t.Helper()
+	if mariadbtest.Enabled() {
+		return newMySQLEnv(t, fixture, opts...)
+	}
 	data, err := os.ReadFile(templateFor(t, fixture))
 	if err != nil {
 		t.Fatal(err)
@@ -135,9 +144,50 @@ func newEnv(t *testing.T, fixture string, opts ...store.Option) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return startEnv(t, path, st)
+}
+
+// sqliteOnly passes over a scenario of what only the SQLite engine has
+// when the suite runs on MySQL; the SQLite pass of the suite runs it.
+func sqliteOnly(t *testing.T, what string) {
+	t.Helper()
+	if mariadbtest.Enabled() {
+		t.Skip("engine-specific: " + what + " (run by the SQLite pass)")
+	}
+}
+
+// startEnv puts the real router in front of an open store.
+func startEnv(t *testing.T, path string, st *store.Store) *env {
 	e := &env{t: t, path: path, st: st, log: &strings.Builder{}}
 	e.srv = New(st, slog.New(slog.NewTextHandler(lockedWriter{e}, nil)))
 	return e
+}
+
+// newMySQLEnv is newEnv on a new MariaDB database.
+func newMySQLEnv(t *testing.T, fixture string, opts ...store.Option) *env {
+	t.Helper()
+	w, err := fixtures.Parse("test.yaml", []byte(prehashed(t, fixture)), time.Now())
+	if err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	url := mariadbtest.URL(t)
+	ctx := context.Background()
+	// Loaded through a store of its own, as SQLite's template is: the
+	// scenario's store starts with no writes counted.
+	loader, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = errors.Join(loader.Load(ctx, w, false), loader.Close())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return startEnv(t, url, st)
 }
 
 type lockedWriter struct{ e *env }
@@ -294,14 +344,51 @@ func readAll(t *testing.T, r io.Reader) string {
 // (to install a failing trigger, say).
 func (e *env) exec(query string) {
 	e.t.Helper()
-	db, err := sql.Open("sqlite", e.path)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	db := e.rawDB()
 	defer db.Close()
+	if store.IsURL(e.path) {
+		query = mysqlSQL(query)
+	}
 	if _, err := db.Exec(query); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// rawDB is a connection to the scenario's database of its own.
+func (e *env) rawDB() *sql.DB {
+	e.t.Helper()
+	open := func(path string) (*sql.DB, error) { return sql.Open("sqlite", path) }
+	if store.IsURL(e.path) {
+		open = mariadbtest.Open
+	}
+	db, err := open(e.path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return db
+}
+
+// The SQLite triggers the scenarios install, as MySQL writes them: one
+// that fails a statement, one that makes it slow.
+var (
+	failTrigger = regexp.MustCompile(`(?s)CREATE TRIGGER (\w+) (BEFORE|AFTER) (\w+) ON (\w+) BEGIN SELECT RAISE\(ABORT, '([^']*)'\); END`)
+	slowTrigger = regexp.MustCompile(`(?s)CREATE TRIGGER (\w+) (BEFORE|AFTER) (\w+) ON (\w+)(?: WHEN (.*?))? BEGIN.*?x < (\d+)\).*END`)
+)
+
+// mysqlSQL is a scenario's SQLite statement in MySQL's dialect.
+func mysqlSQL(q string) string {
+	q = failTrigger.ReplaceAllString(q, "CREATE TRIGGER $1 $2 $3 ON $4 FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '$5'")
+	if m := slowTrigger.FindStringSubmatch(q); m != nil {
+		cond := m[5]
+		if cond == "" {
+			cond = "TRUE"
+		}
+		n, _ := strconv.Atoi(m[6])
+		// SQLite counts to n in about n/2 microseconds on this kind of machine.
+		q = fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW IF %s THEN DO SLEEP(%.3f); END IF",
+			m[1], m[2], m[3], m[4], cond, float64(n)/2e6)
+	}
+	return q
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

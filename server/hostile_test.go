@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"morlite/internal/mariadbtest"
+	"morlite/store"
 )
 
 // methodParams are the parameters each method of the spec reads (its
@@ -219,7 +223,7 @@ type hostileEnv struct {
 	e       *env
 	db      *sql.DB
 	dump    string
-	version int64 // PRAGMA data_version when dump was taken
+	version int64 // PRAGMA data_version (MySQL: the tables' checksum) when dump was taken
 }
 
 func newHostileEnv(t *testing.T) *hostileEnv {
@@ -232,10 +236,7 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 func (h *hostileEnv) reset() {
 	h.t.Helper()
 	h.e = newEnv(h.t, demoYAML)
-	db, err := sql.Open("sqlite", "file:"+h.e.path+"?mode=ro")
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	db := h.e.rawDB()
 	// One connection: data_version is per connection.
 	db.SetMaxOpenConns(1)
 	h.t.Cleanup(func() { db.Close() })
@@ -254,13 +255,47 @@ func (h *hostileEnv) rebase() {
 
 // dataVersion changes whenever another connection (the server's writer)
 // has committed since the last call: an unchanged value means the file's
-// content is as it was, with no need to dump it again.
+// content is as it was, with no need to dump it again. MySQL has no such
+// counter; there it is a digest of CHECKSUM TABLE over every table, which
+// any changed row changes.
 func (h *hostileEnv) dataVersion() int64 {
 	var v int64
+	if store.IsURL(h.e.path) {
+		return h.checksum()
+	}
 	if err := h.db.QueryRow("PRAGMA data_version").Scan(&v); err != nil {
 		h.t.Fatal(err)
 	}
 	return v
+}
+
+// checksum digests CHECKSUM TABLE of every table of a MySQL database.
+func (h *hostileEnv) checksum() int64 {
+	rows, err := h.db.Query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	sort.Strings(tables)
+	rows, err = h.db.Query("CHECKSUM TABLE " + strings.Join(tables, ", "))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	d := fnv.New64a()
+	for rows.Next() {
+		var name string
+		var sum sql.NullInt64
+		rows.Scan(&name, &sum)
+		fmt.Fprintf(d, "%s=%d;", name, sum.Int64)
+	}
+	return int64(d.Sum64())
 }
 
 // try sends one hostile request and checks the answer and the database.
@@ -312,7 +347,11 @@ func wellFormed(body string) bool {
 // dumpTables is every row of every table, as text.
 func dumpTables(t *testing.T, db *sql.DB) string {
 	t.Helper()
-	rows, err := db.Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+	list := "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"
+	if mariadbtest.Enabled() {
+		list = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name"
+	}
+	rows, err := db.Query(list)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,6 +136,8 @@ var (
 		"Transactions run by the writer, each carrying one or more writes.", nil, nil)
 	shedDesc = prometheus.NewDesc("morlite_store_writes_shed_total",
 		"Writes refused at once (Server busy) because the write queue was full.", nil, nil)
+	retriesDesc = prometheus.NewDesc("morlite_store_write_retries_total",
+		"Writes run again because the database made them give way to others (MySQL deadlocks, lock waits, Galera conflicts).", nil, nil)
 	sizeDesc = prometheus.NewDesc("morlite_database_size_bytes",
 		"Bytes the database takes on disk: the main file plus its write-ahead log.", nil, nil)
 )
@@ -148,7 +150,7 @@ type storeCollector struct {
 
 // Describe sends the store's metric descriptions.
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{batchSizeDesc, writesDesc, batchesDesc, shedDesc, sizeDesc} {
+	for _, d := range []*prometheus.Desc{batchSizeDesc, writesDesc, batchesDesc, shedDesc, retriesDesc, sizeDesc} {
 		ch <- d
 	}
 }
@@ -165,6 +167,7 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(writesDesc, prometheus.CounterValue, float64(ws.Jobs))
 	ch <- prometheus.MustNewConstMetric(batchesDesc, prometheus.CounterValue, float64(ws.Batches))
 	ch <- prometheus.MustNewConstMetric(shedDesc, prometheus.CounterValue, float64(ws.Shed))
+	ch <- prometheus.MustNewConstMetric(retriesDesc, prometheus.CounterValue, float64(ws.Retries))
 	size, err := c.st.Size()
 	if err != nil {
 		c.log.Warn("metrics: cannot read the database size", "err", err)

@@ -105,6 +105,7 @@ func TestHealthzWriterStuck(t *testing.T) {
 	// about 30 times longer (16 s), and the one concurrent step is a wait
 	// in database/sql's pool.
 	skipUnderRace(t)
+	sqliteOnly(t, "SQLite's one writer connection, which a long write holds")
 	e := newEnv(t, demoYAML)
 	defer func(d time.Duration) { healthTimeout = d }(healthTimeout)
 	healthTimeout = 50 * time.Millisecond

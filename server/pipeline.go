@@ -20,7 +20,7 @@ func (s *Server) handleAPI(c echo.Context) error {
 	if strings.Contains(c.Param("id"), "/") {
 		return echo.ErrNotFound
 	}
-	r := &request{ctx: hr.Context(), method: c.Param("method")}
+	r := &request{ctx: store.OneRequest(hr.Context()), method: c.Param("method")}
 	if s.baseline != nil {
 		return respond(c, r, http.StatusOK, s.baseline)
 	}

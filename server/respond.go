@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"morlite/domain"
+	"morlite/store"
 )
 
 // envelope is the shape a method's own errors take.
@@ -64,6 +65,11 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 // text and the cause logged; transport faults always use the status envelope.
 func (s *Server) respondError(c echo.Context, r *request, env envelope, err error) error {
 	de := domain.AsError(err)
+	if de == domain.ErrInternal && store.Unavailable(err) {
+		// The database dropped the connection or cannot be reached: the
+		// client may try again in a moment.
+		de = domain.ErrBusy
+	}
 	if error(de) != err {
 		// A wrapped cause (a failed write, a driver error) is for the
 		// operator's eyes only.

@@ -155,8 +155,9 @@ func TestDIDListErrors(t *testing.T) {
 
 func TestDIDListPaging(t *testing.T) {
 	e := newEnv(t, demoYAML)
-	e.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
-		INSERT INTO dids (did, status, reseller_id, provider_id, language) SELECT 4400000000 + i, 'free', 0, 1, 'en' FROM n`)
+	e.exec(`INSERT INTO dids (did, status, reseller_id, provider_id, language)
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
+		SELECT 4400000000 + i, 'free', 0, 1, 'en' FROM n`)
 	w := e.loginAs("admin")
 	a := w.get("/billing/dids/list?search_did_number=44%25")
 	next := "/billing/dids/list?page=2&amp;search_did_number=44%25"

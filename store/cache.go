@@ -72,6 +72,10 @@ func (c *userCache) put(name string, u *domain.User, g int64) {
 // UserByUsername returns the user with exactly that username, or
 // ErrNotFound. The returned user is shared: callers must not change it.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
+	if s.eng.shared {
+		// Another instance may have changed him a moment ago.
+		return getUser(ctx, s.reader(), "username = ?", username)
+	}
 	if u, _, ok := s.users.get(username); ok {
 		return u, nil
 	}

@@ -10,6 +10,7 @@ import (
 // TestCheckFindsBrokenRows loads a sound world, proves Check clean, then
 // breaks rows behind the store's back and proves Check names each break.
 func TestCheckFindsBrokenRows(t *testing.T) {
+	sqliteOnly(t, "SQLite's integrity and foreign key checks")
 	st, path := openLoaded(t)
 	ctx := context.Background()
 	if problems, err := st.Check(ctx); err != nil || len(problems) != 0 {

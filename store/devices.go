@@ -17,7 +17,7 @@ import (
 // domain.ErrDeviceNotCreated.
 func (s *Store) CreateDevice(ctx context.Context, c domain.Caller, p domain.Params) (*domain.Device, error) {
 	var out *domain.Device
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		in := domain.DeviceCreateInput{Caller: c, Params: p}
 		var err error
 		if in.Settings, err = s.Settings(ctx); err != nil {
@@ -97,7 +97,7 @@ func wrapWrite(err error) error {
 // (virtual_<id> for a Virtual device) as extension, name and username, a
 // random secret and, when asked, a random unused PIN. It becomes its user's
 // primary device when he has none and no other device.
-func insertNewDevice(ctx context.Context, tx *sql.Tx, st domain.Settings, nd domain.NewDevice) (*domain.Device, error) {
+func insertNewDevice(ctx context.Context, tx *wtx, st domain.Settings, nd domain.NewDevice) (*domain.Device, error) {
 	d := nd.Device
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM devices").Scan(&d.ID); err != nil {
 		return nil, err

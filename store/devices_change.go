@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 
 	"morlite/domain"
@@ -13,7 +12,7 @@ import (
 // domain.UpdateDevice and stores the device with its action log row.
 // Errors: those of domain.UpdateDevice; a failed write is an internal error.
 func (s *Store) UpdateDevice(ctx context.Context, c domain.Caller, p domain.Params) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *wtx) error {
 		in := domain.DeviceUpdateInput{Caller: c, Params: p}
 		var err error
 		if in.Settings, err = s.Settings(ctx); err != nil {
@@ -41,7 +40,7 @@ func (s *Store) UpdateDevice(ctx context.Context, c domain.Caller, p domain.Para
 
 // loadUpdateClashes fills what device_update compares with other rows:
 // another device's PIN, extension or username, and DIDs on the device.
-func loadUpdateClashes(ctx context.Context, tx *sql.Tx, in *domain.DeviceUpdateInput) error {
+func loadUpdateClashes(ctx context.Context, tx *wtx, in *domain.DeviceUpdateInput) error {
 	id, p := in.Device.ID, in.Params
 	var err error
 	if pin := strings.Trim(p.Get("pin"), " "); pin != "" {
@@ -64,7 +63,7 @@ func loadUpdateClashes(ctx context.Context, tx *sql.Tx, in *domain.DeviceUpdateI
 }
 
 // saveDevice writes every column device_update may change.
-func saveDevice(ctx context.Context, tx *sql.Tx, d *domain.Device) error {
+func saveDevice(ctx context.Context, tx *wtx, d *domain.Device) error {
 	_, err := tx.ExecContext(ctx, `UPDATE devices SET username = ?, secret = ?, extension = ?,
 		pin = ?, istrunk = ?, ani = ?, description = ?, callerid = ?, host = ?, ipaddr = ?,
 		port = ?, call_limit = ?, language = ?, hidden = ? WHERE id = ?`,
@@ -79,7 +78,7 @@ func saveDevice(ctx context.Context, tx *sql.Tx, d *domain.Device) error {
 // the device and each DID. Errors: those of domain.CheckDeviceDelete; a
 // failed write is an internal error.
 func (s *Store) DeleteDevice(ctx context.Context, c domain.Caller, p domain.Params) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *wtx) error {
 		in := domain.DeviceDeleteInput{Caller: c}
 		var err error
 		if in.Device, in.DeviceUser, err = deviceByRawID(ctx, tx, p.Get("device")); err != nil {
@@ -100,7 +99,7 @@ func (s *Store) DeleteDevice(ctx context.Context, c domain.Caller, p domain.Para
 
 // removeDevice detaches the device's DIDs and its user, deletes it and logs
 // every change.
-func (s *Store) removeDevice(ctx context.Context, tx *sql.Tx, c domain.Caller, d *domain.Device) error {
+func (s *Store) removeDevice(ctx context.Context, tx *wtx, c domain.Caller, d *domain.Device) error {
 	dids, err := didsOnDevice(ctx, tx, d.ID)
 	if err != nil {
 		return err

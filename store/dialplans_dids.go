@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 
 	"morlite/domain"
 )
@@ -32,7 +31,7 @@ func findDIDForPage(ctx context.Context, q queryer, c domain.Caller, raw string)
 func (s *Store) PutDIDOnDialplan(ctx context.Context, c domain.Caller, rawDID, rawPlan string) (domain.DID, domain.Dialplan, error) {
 	var out domain.DID
 	var plan domain.Dialplan
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		if err := domain.DIDDialplanRight(c); err != nil {
 			return err
 		}
@@ -60,7 +59,7 @@ func (s *Store) PutDIDOnDialplan(ctx context.Context, c domain.Caller, rawDID, r
 func (s *Store) AddDIDToDialplan(ctx context.Context, c domain.Caller, rawPlan, rawDID string) (domain.DID, domain.Dialplan, error) {
 	var out domain.DID
 	var plan domain.Dialplan
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		dp, err := loadDialplanInScope(ctx, tx, c, rawPlan)
 		if err != nil {
 			return err
@@ -76,7 +75,7 @@ func (s *Store) AddDIDToDialplan(ctx context.Context, c domain.Caller, rawPlan, 
 	return out, plan, writeFailed(err, domain.ErrDIDNotUpdated)
 }
 
-func (s *Store) putOnDialplan(ctx context.Context, tx *sql.Tx, c domain.Caller, d domain.DID, dp domain.Dialplan) (domain.DID, error) {
+func (s *Store) putOnDialplan(ctx context.Context, tx *wtx, c domain.Caller, d domain.DID, dp domain.Dialplan) (domain.DID, error) {
 	after, err := domain.PutOnDialplan(c, d, dp)
 	if err != nil {
 		return d, err
@@ -89,7 +88,7 @@ func (s *Store) putOnDialplan(ctx context.Context, tx *sql.Tx, c domain.Caller, 
 // domain.DIDDialplanRight; domain.ErrDIDNotFound; domain.ErrDIDNotUpdated.
 func (s *Store) TakeDIDOffDialplan(ctx context.Context, c domain.Caller, rawDID string) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		if err := domain.DIDDialplanRight(c); err != nil {
 			return err
 		}
@@ -113,7 +112,7 @@ func (s *Store) TakeDIDOffDialplan(ctx context.Context, c domain.Caller, rawDID 
 // empty interval; domain.ErrDialplanNotFound.
 func (s *Store) AssignIntervalToDialplan(ctx context.Context, c domain.Caller, from, till, rawPlan string) (domain.IntervalResult, error) {
 	var res domain.IntervalResult
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		if err := domain.IntervalRight(c); err != nil {
 			return err
 		}

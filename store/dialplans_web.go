@@ -121,7 +121,7 @@ func loadFormDevice(ctx context.Context, q queryer, f *domain.DialplanForm, raw 
 // domain.ErrDialplanNotCreated.
 func (s *Store) CreateDialplan(ctx context.Context, c domain.Caller, f domain.DialplanForm, rawDevice string) (domain.Dialplan, error) {
 	var out domain.Dialplan
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		if err := domain.ManageDialplans(c); err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func loadDialplanInScope(ctx context.Context, q queryer, c domain.Caller, raw st
 // domain.ErrDialplanNotUpdated.
 func (s *Store) UpdateDialplan(ctx context.Context, c domain.Caller, rawID string, f domain.DialplanForm, rawDevice string) (domain.Dialplan, error) {
 	var out domain.Dialplan
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		before, err := loadDialplanInScope(ctx, tx, c, rawID)
 		if err != nil {
 			return err
@@ -199,7 +199,7 @@ func (s *Store) UpdateDialplan(ctx context.Context, c domain.Caller, rawID strin
 // domain.ErrDialplanHasDIDs.
 func (s *Store) DeleteDialplan(ctx context.Context, c domain.Caller, rawID string) (domain.Dialplan, error) {
 	var out domain.Dialplan
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		dp, err := loadDialplanInScope(ctx, tx, c, rawID)
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,7 +20,7 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 	if err != nil {
 		return out, err
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(tx *wtx) error {
 		q := s.inTx(tx)
 		in := domain.AssignInput{Caller: c, Settings: settings}
 		var err error
@@ -45,7 +44,7 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 // those of domain.Unassign; a failed write is domain.ErrUnassignFailed.
 func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		q := s.inTx(tx)
 		did, err := findDID(ctx, q, number)
 		if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"strings"
 
 	"morlite/domain"
@@ -41,7 +42,7 @@ func (w *where) add(cond string, args ...any) {
 }
 
 // searchWhere turns a dids_get search into its WHERE clause.
-func searchWhere(s domain.DIDSearch) where {
+func (st *Store) searchWhere(s domain.DIDSearch) where {
 	var w where
 	c := s.Caller
 	switch {
@@ -51,7 +52,7 @@ func searchWhere(s domain.DIDSearch) where {
 		w.add("d.user_id = ?", c.User.ID)
 	}
 	if s.Number != nil {
-		addNumberPattern(&w, *s.Number)
+		addNumberPattern(&w, *s.Number, st.eng)
 	}
 	if s.NoMatch {
 		w.add("0")
@@ -76,7 +77,8 @@ func searchWhere(s domain.DIDSearch) where {
 		w.add("lower(d.language) = lower(?)", *s.Language)
 	}
 	if s.Owner != nil {
-		cond, arg := likeCond("("+ownerName+")", *s.Owner)
+		// lower() on both sides: LIKE ignores ASCII case on SQLite only.
+		cond, arg := st.eng.likeCond(ownerName, *s.Owner, true)
 		w.add("d.status <> 'free' AND "+cond, arg)
 	}
 	if s.HideTerminated {
@@ -90,11 +92,11 @@ func searchWhere(s domain.DIDSearch) where {
 // not), so the two patterns integrations send most are given in a form that
 // can: no wildcard is an exact match, and digits then one trailing % a range.
 // DID numbers are digits only, so each form matches exactly what LIKE would.
-func addNumberPattern(w *where, pattern string) {
+func addNumberPattern(w *where, pattern string, d *dialect) {
 	pattern = collapsePercent(pattern)
 	literal := strings.TrimSuffix(pattern, "%")
 	if strings.ContainsAny(literal, "%_") {
-		w.add(likeCond("d.did", pattern))
+		w.add(d.likeCond("d.did", pattern, false))
 		return
 	}
 	if literal == pattern {
@@ -106,7 +108,7 @@ func addNumberPattern(w *where, pattern string) {
 		w.add("d.did >= ? AND d.did < ?", literal, next)
 		return
 	}
-	w.add(likeCond("d.did", pattern))
+	w.add(d.likeCond("d.did", pattern, false))
 }
 
 // SearchDIDs runs dids_get on the read pool: the caller's DIDs matching the
@@ -127,14 +129,14 @@ func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]doma
 }
 
 func (s *Store) searchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
-	w := searchWhere(search)
+	w := s.searchWhere(search)
 	query := "SELECT " + listColumns + listFrom
 	if len(w.conds) > 0 {
 		query += " WHERE " + strings.Join(w.conds, " AND ")
 	}
-	limit := search.Limit
+	limit := int64(search.Limit)
 	if limit == 0 {
-		limit = -1
+		limit = math.MaxInt64 // no limit, in a form both engines take
 	}
 	query += " ORDER BY d.did LIMIT ? OFFSET ?" // did is unique: a total order, and the index gives it without a sort
 	out, err := queryAll(ctx, s.reader(), scanListing, query, append(w.args, limit, search.Offset)...)

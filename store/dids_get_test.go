@@ -32,14 +32,17 @@ func TestNumberPatternMatchesLike(t *testing.T) {
 	for _, p := range []string{"123456789", "37060000001", "3706%", "37060000009%", "9%", "%0001", "3706000000_",
 		"", "%", "abc", "3706%1", "1234567890", "%%", "_%"} {
 		var w where
-		addNumberPattern(&w, p)
+		addNumberPattern(&w, p, st.eng)
 		if got, want := ids(strings.Join(w.conds, " AND "), w.args...), ids("d.did LIKE ?", p); got != want {
 			t.Errorf("pattern %q: indexed form finds [%s], LIKE finds [%s]", p, got, want)
 		}
 	}
+	if st.eng != sqliteDialect {
+		return // the query plan below is SQLite's; InnoDB uses the index for a LIKE with a literal prefix
+	}
 	for _, p := range []string{"123456789", "3706%"} {
 		var w where
-		addNumberPattern(&w, p)
+		addNumberPattern(&w, p, sqliteDialect)
 		var id, parent, notused int
 		var plan string
 		err := st.read.QueryRowContext(ctx, "EXPLAIN QUERY PLAN SELECT d.id FROM dids d WHERE "+strings.Join(w.conds, " AND "), w.args...).Scan(&id, &parent, &notused, &plan)

@@ -36,7 +36,7 @@ const DIDDetailLimit = 200
 // Errors: ErrNotFound when there is no such DID or it is outside the
 // caller's scope.
 func (s *Store) DIDDetailByID(ctx context.Context, search domain.DIDSearch, id int64) (*DIDDetail, error) {
-	w := searchWhere(search)
+	w := s.searchWhere(search)
 	w.add("d.id = ?", id)
 	query := "SELECT " + listColumns + `, coalesce(o.username, ''), coalesce(r.username, ''),
 		coalesce(dv.istrunk, 0)` + listFrom + " WHERE " + strings.Join(w.conds, " AND ")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -26,7 +27,7 @@ func (s *Store) Reachable(ctx context.Context) error {
 		db   *sql.DB
 	}{{"read pool", s.read}, {"writer", s.write}} {
 		var n int
-		if err := p.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		if err := p.db.QueryRowContext(ctx, s.eng.probe).Scan(&n); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
 	}
@@ -42,7 +43,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (applied, latest int64, err e
 	if err != nil {
 		return 0, 0, err
 	}
-	versions, err := database.NewStore(database.DialectSQLite3, goose.DefaultTablename)
+	versions, err := database.NewStore(s.eng.versions, goose.DefaultTablename)
 	if err != nil {
 		return 0, latest, err
 	}
@@ -76,7 +77,16 @@ var latestMigration = sync.OnceValues(func() (int64, error) {
 // Size returns the bytes the database takes on disk: the main file plus
 // its write-ahead log (none counts as 0). It returns the os error when the
 // main file cannot be read.
+// On MySQL it is what the server reports for the database's tables.
 func (s *Store) Size() (int64, error) {
+	if s.eng.shared {
+		var n sql.NullInt64
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		err := s.read.QueryRowContext(ctx, `SELECT sum(data_length + index_length) FROM information_schema.tables
+			WHERE table_schema = DATABASE()`).Scan(&n)
+		return n.Int64, err
+	}
 	main, err := os.Stat(s.file)
 	if err != nil {
 		return 0, err

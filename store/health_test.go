@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"testing"
 )
@@ -24,12 +23,13 @@ func TestBatchSizeBuckets(t *testing.T) {
 // TestBatchSizesOfWriter: writes that wait behind a running one are
 // committed, and counted, as one batch.
 func TestBatchSizesOfWriter(t *testing.T) {
+	sqliteOnly(t, "SQLite's group commit")
 	st, _ := openTemp(t)
 	ctx := context.Background()
 	release := holdWriter(t, st)
 	done := make(chan error, 5)
 	for i := range 5 {
-		go func() { done <- st.writeTx(ctx, func(*sql.Tx) error { return nil }) }()
+		go func() { done <- st.writeTx(ctx, func(*wtx) error { return nil }) }()
 		waitQueued(t, st, i+1)
 	}
 	release()
@@ -51,6 +51,7 @@ func TestBatchSizesOfWriter(t *testing.T) {
 // TestHealthReads: a fresh store is reachable, its schema current, and its
 // size is its file plus its WAL.
 func TestHealthReads(t *testing.T) {
+	sqliteOnly(t, "the size of a SQLite file and its WAL")
 	st, path := openTemp(t)
 	ctx := context.Background()
 	if err := st.Reachable(ctx); err != nil {

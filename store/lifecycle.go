@@ -15,7 +15,7 @@ import (
 // domain.ErrDIDCreateFailed.
 func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, number string) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		in, err := s.methodInput(ctx, c)
 		if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, num
 // domain.UpdateDIDDetails.
 func (s *Store) UpdateDIDDetails(ctx context.Context, c domain.Caller, p domain.Params) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		in, err := s.methodInput(ctx, c)
 		if err != nil {
 			return err
@@ -85,7 +85,7 @@ func (s *Store) UpdateDIDDetails(ctx context.Context, c domain.Caller, p domain.
 // transaction; did_delete removes the row. Errors: those of domain.CloseDID.
 func (s *Store) CloseDID(ctx context.Context, m domain.Move, c domain.Caller, rawID string) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *wtx) error {
 		in, err := s.methodInput(ctx, c)
 		if err != nil {
 			return err
@@ -112,7 +112,7 @@ func (s *Store) methodInput(ctx context.Context, c domain.Caller) (domain.DIDMet
 	return domain.DIDMethodInput{Caller: c, Settings: st, Now: s.Now()}, err
 }
 
-func deleteDID(ctx context.Context, tx *sql.Tx, in domain.DIDMethodInput, d domain.DID) error {
+func deleteDID(ctx context.Context, tx *wtx, in domain.DIDMethodInput, d domain.DID) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM dids WHERE id = ?", d.ID); err != nil {
 		return writeFailedError{err}
 	}
@@ -127,7 +127,7 @@ func insertActionOrFail(ctx context.Context, tx queryer, a domain.Action) error 
 }
 
 // saveDIDDetails stores the columns only did_details_update edits.
-func saveDIDDetails(ctx context.Context, tx *sql.Tx, d domain.DID) error {
+func saveDIDDetails(ctx context.Context, tx *wtx, d domain.DID) error {
 	_, err := tx.ExecContext(ctx, `UPDATE dids SET provider_id = ?, language = ?, call_limit = ?,
 		comment = ?, reseller_comment = ?, grace_time = ? WHERE id = ?`,
 		nullID(d.ProviderID), d.Language, d.CallLimit, d.Comment, d.ResellerComment, d.GraceTime, d.ID)
@@ -137,7 +137,7 @@ func saveDIDDetails(ctx context.Context, tx *sql.Tx, d domain.DID) error {
 	return nil
 }
 
-func insertDID(ctx context.Context, tx *sql.Tx, d domain.DID) (int64, error) {
+func insertDID(ctx context.Context, tx *wtx, d domain.DID) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO dids (did, status, reseller_id, provider_id, language)
 		VALUES (?, ?, ?, ?, ?)`, d.Number, d.Status, d.ResellerID, nullID(d.ProviderID), d.Language)
 	if err != nil {

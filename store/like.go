@@ -18,13 +18,18 @@ import (
 const maxLikePattern = 50000
 
 // likeCond is the condition "expr LIKE pattern" for a request's pattern,
-// and its argument.
-func likeCond(expr, pattern string) (string, string) {
+// and its argument, in the dialect's form. fold compares lower-cased
+// sides, for an engine whose LIKE does not ignore ASCII case by itself
+// (morlite_like ignores it, as SQLite's LIKE does).
+func (d *dialect) likeCond(expr, pattern string, fold bool) (string, string) {
 	p := collapsePercent(pattern)
-	if len(p) <= maxLikePattern {
-		return expr + " LIKE ?", p
+	if d.likeLimit > 0 && len(p) > d.likeLimit {
+		return "morlite_like(?, " + expr + ")", p
 	}
-	return "morlite_like(?, " + expr + ")", p
+	if fold {
+		return "lower(" + expr + ") LIKE lower(?)", d.likePattern(p)
+	}
+	return expr + " LIKE ?", d.likePattern(p)
 }
 
 // collapsePercent turns each run of % into one, which matches the same.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,11 @@ func (c *settingsCache) invalidate() { c.gen.Add(1) }
 
 // Settings returns the stored settings, defaults filled in.
 func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
+	if s.eng.shared {
+		// Another instance may have reset the world a moment ago: read
+		// them again for every request (once per request, see OneRequest).
+		return s.requestSettings(ctx)
+	}
 	g := s.settings.gen.Load()
 	if c := s.settings.val.Load(); c != nil && c.gen == g {
 		return c.s, nil
@@ -56,6 +62,39 @@ func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 	v, err := getSettings(ctx, s.reader())
 	if err == nil && s.settings.gen.Load() == g {
 		s.settings.val.Store(&cachedSettings{gen: g, s: v})
+	}
+	return v, err
+}
+
+// requestKey marks a context as one request's (OneRequest).
+type requestKey struct{}
+
+// requestMemo is what the store read once for a whole request.
+type requestMemo struct {
+	mu       sync.Mutex
+	settings *domain.Settings
+}
+
+// OneRequest marks ctx as one API request's: on an engine that keeps no
+// cache (MySQL), the settings are read once for the request and every
+// later read in it reuses them; the next request reads them again.
+func OneRequest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, requestKey{}, &requestMemo{})
+}
+
+func (s *Store) requestSettings(ctx context.Context) (domain.Settings, error) {
+	m, ok := ctx.Value(requestKey{}).(*requestMemo)
+	if !ok {
+		return getSettings(ctx, s.reader())
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.settings != nil {
+		return *m.settings, nil
+	}
+	v, err := getSettings(ctx, s.reader())
+	if err == nil {
+		m.settings = &v
 	}
 	return v, err
 }

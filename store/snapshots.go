@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"time"
@@ -38,7 +37,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) error {
 	if err != nil {
 		return err
 	}
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *wtx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM snapshots WHERE name = ?", snap.Name).Scan(&n); err != nil {
 			return err
@@ -91,7 +90,7 @@ func decodeSnapshot(snap *Snapshot, at, counts string) error {
 // DeleteSnapshot deletes the snapshot with that name. Errors: ErrNotFound
 // when there is none.
 func (s *Store) DeleteSnapshot(ctx context.Context, name string) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM snapshots WHERE name = ?", name)
 		if err != nil {
 			return err

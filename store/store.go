@@ -1,7 +1,8 @@
-// Package store keeps morlite's world in one SQLite file. It is persistence
-// only: every write method runs in one immediate transaction on the single
-// writer connection, loads what the domain rules look at, applies them, and
-// commits. Driver errors are translated here and nowhere else.
+// Package store keeps morlite's world in one SQLite file, or in a
+// MySQL/MariaDB database that many morlite processes share. It is
+// persistence only: every write method runs in one transaction, loads what
+// the domain rules look at, applies them, and commits. Driver errors are
+// translated here and nowhere else.
 package store
 
 import (
@@ -72,7 +73,9 @@ var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // Store is an open morlite database: one single-connection write pool and a
 // separate read pool.
 type Store struct {
-	file      string
+	file      string // the SQLite file, or the MySQL URL with its password as ***
+	eng       *dialect
+	warnings  []string
 	write     *sql.DB
 	read      *sql.DB
 	w         writerState
@@ -88,17 +91,22 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the
-// current schema before returning. It refuses with an *OpenError a file that
-// is not a SQLite database, a SQLite database of another program, a file or
-// directory it may not write, and a schema it cannot migrate.
+// current schema before returning. A path that is a mysql:// URL opens that
+// MySQL/MariaDB database. It refuses with an *OpenError a file that
+// is not a SQLite database, a database of another program, a file or
+// directory it may not write, a server it cannot reach, and a schema it
+// cannot migrate.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if IsURL(path) {
+		return openMySQL(ctx, path, opts...)
+	}
 	if err := checkUsable(path); err != nil {
 		return nil, err
 	}
 	if err := migrate(ctx, path); err != nil {
 		return nil, err
 	}
-	s := &Store{file: path, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
+	s := &Store{file: path, eng: sqliteDialect, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
 	for _, o := range opts {
 		o(s)
 	}
@@ -177,6 +185,10 @@ func (s *Store) Close() error {
 	s.stmts.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
+
+// Where names the database as logs may show it: the SQLite file, or the
+// MySQL URL with its password as ***.
+func (s *Store) Where() string { return s.file }
 
 // Pragma returns a pragma's value as the given pool sees it; tests use it to
 // assert the connection settings.

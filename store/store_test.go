@@ -13,11 +13,18 @@ import (
 
 	"morlite/domain"
 	"morlite/fixtures"
+	"morlite/internal/mariadbtest"
 )
 
+// openTemp opens a fresh database on the engine the suite runs on (see
+// testEngine): a file under t.TempDir(), or a new MySQL database; it returns
+// the store and its path or URL.
 func openTemp(t *testing.T, opts ...Option) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "morlite.db")
+	if mariadbtest.Enabled() {
+		path = mariadbtest.URL(t)
+	}
 	st, err := Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +35,7 @@ func openTemp(t *testing.T, opts ...Option) (*Store, string) {
 
 // TestPragmas asserts the connection settings durability and integrity rest on.
 func TestPragmas(t *testing.T) {
+	sqliteOnly(t, "SQLite's pragmas")
 	st, _ := openTemp(t)
 	ctx := context.Background()
 	for _, writer := range []bool{true, false} {
@@ -170,6 +178,7 @@ func TestSchemaConstraints(t *testing.T) {
 
 // TestOddFileNames: a path with URI characters opens that very file.
 func TestOddFileNames(t *testing.T) {
+	sqliteOnly(t, "file names")
 	dir := t.TempDir()
 	for _, name := range []string{"a#b.db", "a?b.db", "a%20b.db", "a b.db"} {
 		path := filepath.Join(dir, name)

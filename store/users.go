@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 
 	"golang.org/x/crypto/bcrypt"
@@ -82,7 +81,7 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 	}
 	var u *domain.User
 	var d *domain.Device
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(tx *wtx) error {
 		var err error
 		u, d, err = s.register(ctx, tx, p, string(hash))
 		return err
@@ -95,7 +94,7 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 
 // register checks the registration again under the write lock and stores
 // the user, his first device (his primary device) and their action rows.
-func (s *Store) register(ctx context.Context, tx *sql.Tx, p domain.Params, hash string) (*domain.User, *domain.Device, error) {
+func (s *Store) register(ctx context.Context, tx *wtx, p domain.Params, hash string) (*domain.User, *domain.Device, error) {
 	in, err := s.loadRegistration(ctx, tx, p)
 	if err != nil {
 		return nil, nil, err
@@ -160,7 +159,7 @@ func (s *Store) loadRegistration(ctx context.Context, q queryer, p domain.Params
 
 // insertRegisteredUser stores the new plain user under owner, with a fresh
 // unique uniquehash.
-func insertRegisteredUser(ctx context.Context, tx *sql.Tx, owner *domain.User, p domain.Params, hash string) (*domain.User, error) {
+func insertRegisteredUser(ctx context.Context, tx *wtx, owner *domain.User, p domain.Params, hash string) (*domain.User, error) {
 	u := &domain.User{Username: p.Get("username"), PasswordHash: hash, UserType: domain.PlainUser,
 		OwnerID: owner.ID, FirstName: p.Get("first_name"), LastName: p.Get("last_name"),
 		Email: p.Get("email"), Postpaid: true, Credit: -1}

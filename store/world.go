@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"time"
 
 	"morlite/domain"
 )
@@ -34,10 +35,15 @@ func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
 	s.users.invalidate()
 	defer s.users.invalidate()
 	defer s.settings.invalidate()
-	return s.writeSolo(ctx, func(tx *sql.Tx) error {
-		// References are checked at commit, so rows may come in any order.
-		if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+	err := s.writeSolo(ctx, func(tx *wtx) error {
+		// References are checked at commit (SQLite) or not during the load
+		// (MySQL; the loaded world was checked when parsed), so rows may
+		// come in any order.
+		if _, err := tx.ExecContext(ctx, s.eng.deferChecks); err != nil {
 			return err
+		}
+		if s.eng.checksBack != "" {
+			defer tx.ExecContext(context.WithoutCancel(ctx), s.eng.checksBack)
 		}
 		if reset {
 			for _, t := range tables {
@@ -57,18 +63,37 @@ func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
 		if err := insertWorld(ctx, tx, w); err != nil {
 			return err
 		}
-		return recordSource(ctx, tx, w.Source)
+		if s.eng.verifyRefs != nil {
+			if err := s.eng.verifyRefs(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return s.recordSource(ctx, tx, w.Source)
 	})
+	if err == nil && reset {
+		s.restartIDs(ctx)
+	}
+	return err
+}
+
+// restartIDs lets new rows' ids follow the loaded world's.
+func (s *Store) restartIDs(ctx context.Context) {
+	// A schema change waits for other transactions on the table; it does
+	// not hold the reset up for long: at worst ids keep counting up.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for _, q := range s.eng.afterReset {
+		s.write.ExecContext(ctx, q)
+	}
 }
 
 // recordSource keeps where the loaded world came from in meta ("" forgets it).
-func recordSource(ctx context.Context, tx *sql.Tx, source string) error {
+func (s *Store) recordSource(ctx context.Context, tx *wtx, source string) error {
 	if source == "" {
-		_, err := tx.ExecContext(ctx, "DELETE FROM meta WHERE key = 'source'")
+		_, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE "key" = 'source'`)
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('source', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, source)
+	_, err := tx.ExecContext(ctx, s.eng.upsertSource, source)
 	return err
 }
 
@@ -77,15 +102,15 @@ func recordSource(ctx context.Context, tx *sql.Tx, source string) error {
 // unknown (a database loaded before morlite recorded it).
 func (s *Store) Source(ctx context.Context) (string, error) {
 	var v string
-	err := s.read.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'source'").Scan(&v)
+	err := s.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE "key" = 'source'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	return v, err
 }
 
-func insertWorld(ctx context.Context, tx *sql.Tx, w *domain.World) error {
-	steps := []func(context.Context, *sql.Tx, *domain.World) error{
+func insertWorld(ctx context.Context, tx *wtx, w *domain.World) error {
+	steps := []func(context.Context, *wtx, *domain.World) error{
 		insertSettings, insertUsers, insertProviders, insertDevices, insertDialplans, insertDIDs, insertActions,
 	}
 	for _, step := range steps {
@@ -96,7 +121,7 @@ func insertWorld(ctx context.Context, tx *sql.Tx, w *domain.World) error {
 	return nil
 }
 
-func insertSettings(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+func insertSettings(ctx context.Context, tx *wtx, w *domain.World) error {
 	names := make([]string, 0, len(w.Settings))
 	for n := range w.Settings {
 		names = append(names, n)
@@ -110,7 +135,7 @@ func insertSettings(ctx context.Context, tx *sql.Tx, w *domain.World) error {
 	return nil
 }
 
-func insertUsers(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+func insertUsers(ctx context.Context, tx *wtx, w *domain.World) error {
 	for i := range w.Users {
 		if err := insertUser(ctx, tx, &w.Users[i]); err != nil {
 			return err
@@ -119,7 +144,7 @@ func insertUsers(ctx context.Context, tx *sql.Tx, w *domain.World) error {
 	return nil
 }
 
-func insertUser(ctx context.Context, tx *sql.Tx, u *domain.User) error {
+func insertUser(ctx context.Context, tx *wtx, u *domain.User) error {
 	var addrID any
 	if a := u.Address; a != nil {
 		res, err := tx.ExecContext(ctx, `INSERT INTO addresses (address, postcode, city, county,
@@ -155,7 +180,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, u *domain.User) error {
 	return nil
 }
 
-func insertProviders(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+func insertProviders(ctx context.Context, tx *wtx, w *domain.World) error {
 	for _, p := range w.Providers {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO providers (id, name, user_id, hidden) VALUES (?, ?, ?, ?)",
 			p.ID, p.Name, p.UserID, b2i(p.Hidden)); err != nil {
@@ -165,7 +190,7 @@ func insertProviders(ctx context.Context, tx *sql.Tx, w *domain.World) error {
 	return nil
 }
 
-func insertDevices(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+func insertDevices(ctx context.Context, tx *wtx, w *domain.World) error {
 	stmt, err := tx.PrepareContext(ctx, "INSERT INTO devices ("+deviceColumns+`) VALUES (?, ?, ?,
 		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -183,7 +208,7 @@ func insertDevices(ctx context.Context, tx *sql.Tx, w *domain.World) error {
 	return nil
 }
 
-func insertDialplans(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+func insertDialplans(ctx context.Context, tx *wtx, w *domain.World) error {
 	for _, d := range w.Dialplans {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO dialplans (id, name, dptype, user_id, device_id) VALUES (?, ?, ?, ?, ?)",
 			d.ID, d.Name, d.DPType, d.UserID, nullID(d.DeviceID)); err != nil {
@@ -210,7 +235,7 @@ func didArgs(d domain.DID) []any {
 }
 
 // insertDIDs inserts the world's DIDs (and MoreDIDs) in multi-row statements.
-func insertDIDs(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+func insertDIDs(ctx context.Context, tx *wtx, w *domain.World) error {
 	full, err := tx.PrepareContext(ctx, didInsert+strings.Repeat(didValues+", ", didRowsPerInsert-1)+didValues)
 	if err != nil {
 		return err
@@ -246,7 +271,7 @@ func insertDIDs(ctx context.Context, tx *sql.Tx, w *domain.World) error {
 	return err
 }
 
-func insertActions(ctx context.Context, tx *sql.Tx, w *domain.World) error {
+func insertActions(ctx context.Context, tx *wtx, w *domain.World) error {
 	for _, a := range w.Actions {
 		if err := insertAction(ctx, tx, a); err != nil {
 			return err

@@ -41,7 +41,7 @@ func WithMaxBatch(n int) Option { return func(s *Store) { s.maxBatch = max(1, n)
 // job is one write waiting for the writer.
 type job struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(tx *wtx) error
 	solo bool // runs in a batch of its own (a fixture load)
 	done chan error
 }
@@ -51,6 +51,7 @@ type WriteStats struct {
 	Batches int64 // transactions committed or attempted
 	Jobs    int64 // writes run
 	Shed    int64 // writes refused with ErrBusy
+	Retries int64 // writes run again after the engine made them give way (MySQL)
 }
 
 type writerState struct {
@@ -61,11 +62,19 @@ type writerState struct {
 	batches atomic.Int64
 	jobs    atomic.Int64
 	shed    atomic.Int64
+	retries atomic.Int64
 	sizes   batchSizes
+	// On MySQL, writes run in their callers' goroutines: inflight counts
+	// them for Close, waiting bounds them as the queue does on SQLite.
+	inflight sync.WaitGroup
+	waiting  atomic.Int64
 }
 
 // startWriter starts the goroutine that owns the writer connection.
 func (s *Store) startWriter() {
+	if s.eng.shared {
+		return
+	}
 	s.w.queue = make(chan *job, s.queueSize)
 	s.w.stopped = make(chan struct{})
 	go s.writeLoop()
@@ -74,29 +83,40 @@ func (s *Store) startWriter() {
 // stopWriter lets the queued writes finish and stops the writer.
 func (s *Store) stopWriter() {
 	s.w.mu.Lock()
-	if !s.w.closed {
-		s.w.closed = true
+	wasClosed := s.w.closed
+	s.w.closed = true
+	if !wasClosed && !s.eng.shared {
 		close(s.w.queue)
 	}
 	s.w.mu.Unlock()
+	if s.eng.shared {
+		s.w.inflight.Wait()
+		return
+	}
 	<-s.w.stopped
 }
 
 // WriteStats returns the writer's counters.
 func (s *Store) WriteStats() WriteStats {
-	return WriteStats{Batches: s.w.batches.Load(), Jobs: s.w.jobs.Load(), Shed: s.w.shed.Load()}
+	return WriteStats{Batches: s.w.batches.Load(), Jobs: s.w.jobs.Load(), Shed: s.w.shed.Load(), Retries: s.w.retries.Load()}
 }
 
 // writeTx runs fn in a write transaction (shared with other writes of the
 // same batch, isolated from them by a savepoint) and returns once the
 // outcome is durable. Errors: fn's own; domain.ErrBusy when the queue is
 // full; a writeFailedError when the commit fails.
-func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) writeTx(ctx context.Context, fn func(tx *wtx) error) error {
+	if s.eng.shared {
+		return s.writeDirect(ctx, fn)
+	}
 	return s.submit(&job{ctx: ctx, fn: fn, done: make(chan error, 1)})
 }
 
 // writeSolo is writeTx for a job that must not share its transaction.
-func (s *Store) writeSolo(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) writeSolo(ctx context.Context, fn func(tx *wtx) error) error {
+	if s.eng.shared {
+		return s.writeDirect(ctx, fn)
+	}
 	return s.submit(&job{ctx: ctx, fn: fn, solo: true, done: make(chan error, 1)})
 }
 
@@ -216,11 +236,12 @@ func (s *Store) runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job)
 // when the transaction itself is gone.
 func (s *Store) runJob(tx *sql.Tx, j *job) (err error, broken bool) {
 	ctx := context.WithoutCancel(j.ctx)
-	q := s.inTx(tx)
+	wt := &wtx{Tx: tx}
+	q := s.inTx(wt)
 	if _, err := q.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return writeFailedError{err}, true
 	}
-	err = callJob(tx, j)
+	err = callJob(wt, j)
 	if err != nil {
 		if _, rbErr := q.ExecContext(ctx, "ROLLBACK TO job"); rbErr != nil {
 			return err, true
@@ -234,7 +255,7 @@ func (s *Store) runJob(tx *sql.Tx, j *job) (err error, broken bool) {
 
 // callJob runs the job's function, turning a panic into an error so that
 // one bad write cannot take the writer down.
-func callJob(tx *sql.Tx, j *job) (err error) {
+func callJob(tx *wtx, j *job) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("store: panic in write: %v", v)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -26,7 +25,7 @@ func adminCaller(t *testing.T, st *Store) domain.Caller {
 func holdWriter(t *testing.T, st *Store) func() {
 	t.Helper()
 	started, release := make(chan struct{}), make(chan struct{})
-	go st.writeTx(context.Background(), func(*sql.Tx) error {
+	go st.writeTx(context.Background(), func(*wtx) error {
 		close(started)
 		<-release
 		return nil
@@ -51,6 +50,7 @@ func waitQueued(t *testing.T, st *Store, n int) {
 // ran one after another: a later one sees an earlier one's effect, a failing
 // one is rolled back alone, and all are answered after one commit.
 func TestBatchIsolation(t *testing.T) {
+	sqliteOnly(t, "SQLite's group commit (batches and savepoints)")
 	ctx := context.Background()
 	st, _ := openTemp(t)
 	if err := st.Load(ctx, demoWorld(t), false); err != nil {
@@ -77,7 +77,7 @@ func TestBatchIsolation(t *testing.T) {
 			return err
 		}},
 		{"failsAfterWriting", func() error {
-			return st.writeTx(ctx, func(tx *sql.Tx) error {
+			return st.writeTx(ctx, func(tx *wtx) error {
 				if _, err := tx.Exec("UPDATE dids SET comment = 'half' WHERE id = 2"); err != nil {
 					return err
 				}
@@ -85,7 +85,7 @@ func TestBatchIsolation(t *testing.T) {
 			})
 		}},
 		{"panics", func() error {
-			return st.writeTx(ctx, func(tx *sql.Tx) error {
+			return st.writeTx(ctx, func(tx *wtx) error {
 				tx.Exec("UPDATE dids SET comment = 'panic' WHERE id = 7")
 				panic("boom")
 			})
@@ -136,6 +136,7 @@ func TestBatchIsolation(t *testing.T) {
 // TestShedWhenQueueFull: with the queue full, a write is refused at once
 // with ErrBusy; the queued ones all complete.
 func TestShedWhenQueueFull(t *testing.T) {
+	sqliteOnly(t, "SQLite's write queue")
 	ctx := context.Background()
 	st, _ := openTemp(t, WithQueueSize(4))
 	release := holdWriter(t, st)
@@ -145,12 +146,12 @@ func TestShedWhenQueueFull(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- st.writeTx(ctx, func(tx *sql.Tx) error { return nil })
+			errs <- st.writeTx(ctx, func(tx *wtx) error { return nil })
 		}()
 	}
 	waitQueued(t, st, 4)
 	start := time.Now()
-	if err := st.writeTx(ctx, func(tx *sql.Tx) error { return nil }); !errors.Is(err, domain.ErrBusy) {
+	if err := st.writeTx(ctx, func(tx *wtx) error { return nil }); !errors.Is(err, domain.ErrBusy) {
 		t.Fatalf("write on a full queue = %v, want ErrBusy", err)
 	}
 	if waited := time.Since(start); waited > time.Second {
@@ -172,12 +173,13 @@ func TestShedWhenQueueFull(t *testing.T) {
 // TestCanceledBeforeRunIsNotRun: a write whose caller gave up before the
 // writer reached it is not applied, and its batch-mates are.
 func TestCanceledBeforeRunIsNotRun(t *testing.T) {
+	sqliteOnly(t, "SQLite's write queue")
 	st, _ := openTemp(t)
 	release := holdWriter(t, st)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- st.writeTx(ctx, func(tx *sql.Tx) error {
+		done <- st.writeTx(ctx, func(tx *wtx) error {
 			_, err := tx.Exec("INSERT INTO settings (name, value) VALUES ('x', '1')")
 			return err
 		})
@@ -210,7 +212,7 @@ func TestUserCacheFollowsWrites(t *testing.T) {
 		"UPDATE users SET first_name = 'Robert' WHERE username = 'bob'",
 		"INSERT INTO user_rights (user_id, name, value) VALUES (5, 'device_pin', 1)",
 	} {
-		if err := st.writeTx(ctx, func(tx *sql.Tx) error { _, err := tx.Exec(change); return err }); err != nil {
+		if err := st.writeTx(ctx, func(tx *wtx) error { _, err := tx.Exec(change); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}

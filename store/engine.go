@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+)
+
+// Two engines keep the world: SQLite (a file, one process: the default) and
+// MySQL/MariaDB (a server that many morlite processes share). The queries
+// they agree on are written once in this package; what differs is a
+// dialect, declared in engine_sqlite.go and engine_mysql.go side by side.
+
+// dialect is everything that differs between the engines.
+type dialect struct {
+	name string
+	// goose and versions name the dialect for goose's provider and for its
+	// version table; migrations are the embedded files in that dialect.
+	goose      goose.Dialect
+	versions   database.Dialect
+	migrations func() (fs.FS, error)
+	// lockReads ends every SELECT a write transaction runs, so that the rows
+	// a method decides on stay its own until it commits ("" where the
+	// transaction holds the whole database already).
+	lockReads string
+	// upsertSource records meta's source row, inserting or replacing it.
+	upsertSource string
+	// deferChecks lets a load insert rows whose references come later in
+	// the same transaction; checksBack undoes it ("" when nothing to undo).
+	deferChecks, checksBack string
+	// verifyRefs checks, before a load commits, the references the engine
+	// did not check during it (nil when the engine checks them at commit).
+	verifyRefs func(ctx context.Context, tx *wtx) error
+	// afterReset run after a load that replaced the world, outside its
+	// transaction: new rows' ids then follow the loaded ones, as on a new
+	// database.
+	afterReset []string
+	// probe is the trivial read behind Reachable.
+	probe string
+	// likePattern turns a LIKE pattern into the engine's form of it, so
+	// that both engines match the same values.
+	likePattern func(string) string
+	// likeLimit is the longest LIKE pattern the engine takes (0: no
+	// limit); a longer one is matched by morlite_like (like.go).
+	likeLimit int
+	// shared: other processes write the same database, so nothing may be
+	// served from a copy kept in this one.
+	shared bool
+}
+
+// wtx is a write transaction. On an engine whose transactions do not hold
+// the whole database (MySQL's row locks), every read it runs is a locking
+// read: two methods that decide on the same DID or device run one after the
+// other, and the second sees what the first wrote.
+type wtx struct {
+	*sql.Tx
+	lock string
+}
+
+func (t *wtx) locked(query string) string { return lockedQuery(query, t.lock) }
+
+// lockedQuery ends a SELECT with lock.
+func lockedQuery(query, lock string) string {
+	if lock == "" || !strings.HasPrefix(strings.TrimSpace(query), "SELECT") {
+		return query
+	}
+	return query + lock
+}
+
+// QueryRowContext runs a (locking) read in the transaction.
+func (t *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.Tx.QueryRowContext(ctx, t.locked(query), args...)
+}
+
+// QueryContext runs a (locking) read in the transaction.
+func (t *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, t.locked(query), args...)
+}
+
+// IsURL reports whether a --db value names a MySQL/MariaDB database
+// (mysql://...) rather than a SQLite file.
+func IsURL(db string) bool { return strings.HasPrefix(db, "mysql://") }
+
+// Engine names the store's engine: "sqlite" or "mysql".
+func (s *Store) Engine() string { return s.eng.name }

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"morlite/domain"
+	"morlite/internal/mariadbtest"
+)
+
+// The suite runs on SQLite, and again on MariaDB with
+// MORLITE_TEST_ENGINE=mysql (.ci/run runs both).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	mariadbtest.Stop()
+	os.Exit(code)
+}
+
+// sqliteOnly passes over a test of something only SQLite has when the suite
+// runs on MySQL; the SQLite run of the suite runs it.
+func sqliteOnly(t *testing.T, what string) {
+	t.Helper()
+	if mariadbtest.Enabled() {
+		t.Skip("engine-specific: " + what + " (run by the SQLite pass)")
+	}
+}
+
+// mysqlOnly passes over a test of what only the MySQL engine does when the
+// suite runs on SQLite; the MySQL pass of the suite runs it.
+func mysqlOnly(t *testing.T, what string) {
+	t.Helper()
+	if !mariadbtest.Enabled() {
+		t.Skip("engine-specific: " + what + " (run by the MySQL pass)")
+	}
+}
+
+// mysqlStore opens a fresh MariaDB database.
+func mysqlStore(t *testing.T, what string) (*Store, string) {
+	t.Helper()
+	mysqlOnly(t, what)
+	url := mariadbtest.URL(t)
+	st, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, url
+}
+
+// TestIdentifiersCompareExactly: usernames and DID numbers match byte for
+// byte on both engines (MySQL's default collations would not).
+func TestIdentifiersCompareExactly(t *testing.T) {
+	st, _ := openLoaded(t)
+	ctx := context.Background()
+	for _, name := range []string{"ADMIN", "admin ", "Admin", "ädmin"} {
+		if u, err := st.UserByUsername(ctx, name); !errors.Is(err, ErrNotFound) {
+			t.Errorf("user %q = %+v, %v; want not found", name, u, err)
+		}
+	}
+	if _, err := st.UserByUsername(ctx, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := st.DIDByNumber(ctx, "37060000001 "); !errors.Is(err, ErrNotFound) {
+		t.Errorf("DID with a trailing space = %+v, %v; want not found", d, err)
+	}
+}
+
+// TestMySQLSession asserts the session settings the answers rest on: UTC,
+// the SQL mode that reads morlite's queries as SQLite does, and binary
+// comparison.
+func TestMySQLSession(t *testing.T) {
+	st, _ := mysqlStore(t, "MySQL's session settings")
+	ctx := context.Background()
+	for _, db := range []struct {
+		name string
+		q    queryer
+	}{{"read", st.read}, {"write", st.write}} {
+		var tz, mode, coll string
+		err := db.q.QueryRowContext(ctx, "SELECT @@session.time_zone, @@session.sql_mode, @@collation_connection").Scan(&tz, &mode, &coll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tz != "+00:00" || coll != "utf8mb4_nopad_bin" {
+			t.Errorf("%s pool: time_zone %q, collation %q", db.name, tz, coll)
+		}
+		for _, m := range []string{"ANSI_QUOTES", "PIPES_AS_CONCAT", "STRICT_ALL_TABLES", "NO_AUTO_VALUE_ON_ZERO"} {
+			if !strings.Contains(mode, m) {
+				t.Errorf("%s pool: sql_mode %q lacks %s", db.name, mode, m)
+			}
+		}
+	}
+	if len(st.Warnings()) != 0 {
+		t.Errorf("durability warnings on a durable server: %v", st.Warnings())
+	}
+}
+
+// TestMySQLRetriesDeadlocks: two writes that lock the same two rows in
+// opposite orders deadlock; InnoDB rolls one back, and it runs again and
+// succeeds, counted as a retry.
+func TestMySQLRetriesDeadlocks(t *testing.T) {
+	st, _ := mysqlStore(t, "InnoDB's deadlocks")
+	ctx := context.Background()
+	if err := st.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	var first, second sync.WaitGroup
+	first.Add(2)
+	write := func(a, b int) error {
+		tries := 0
+		return st.writeTx(ctx, func(tx *wtx) error {
+			tries++
+			if _, err := tx.ExecContext(ctx, "UPDATE dids SET comment = 'x' WHERE id = ?", a); err != nil {
+				return err
+			}
+			if tries == 1 {
+				first.Done()
+				first.Wait() // both hold their first row
+			}
+			_, err := tx.ExecContext(ctx, "UPDATE dids SET comment = 'y' WHERE id = ?", b)
+			return err
+		})
+	}
+	errs := make([]error, 2)
+	second.Add(2)
+	go func() { defer second.Done(); errs[0] = write(1, 2) }()
+	go func() { defer second.Done(); errs[1] = write(2, 1) }()
+	second.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("writes failed: %v", errs)
+	}
+	if r := st.WriteStats().Retries; r < 1 {
+		t.Fatalf("%d retries, want the deadlock's loser run again", r)
+	}
+}
+
+// TestMySQLConflictAnswers: a write that keeps giving way answers its
+// method's failure text, or Server busy when it has none, with nothing
+// half-applied.
+func TestMySQLConflictAnswers(t *testing.T) {
+	deadlock := conflictError{errors.New("Error 1213: Deadlock found")}
+	if got := domain.AsError(writeFailed(deadlock, domain.ErrDeviceNotAssigned)); got != domain.ErrDeviceNotAssigned {
+		t.Errorf("assign: %v", got)
+	}
+	if got := domain.AsError(deadlock); got != domain.ErrBusy {
+		t.Errorf("a method without a failure text: %v", got)
+	}
+}
+
+// TestRedactURL: the password never shows.
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"mysql://u:p%40ss@db:3306/m?tls=true": "mysql://u:***@db:3306/m?tls=true",
+		"mysql://u:p@ss@db/m":                 "mysql://u:***@db/m",
+		"mysql://u@db/m":                      "mysql://u@db/m",
+		"/var/lib/morlite.db":                 "/var/lib/morlite.db",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMySQLRefusals: an unreachable server and a database of another
+// program are refused with the host, never the password.
+func TestMySQLRefusals(t *testing.T) {
+	mysqlOnly(t, "MySQL's refusals")
+	srv := mariadbtest.Shared(t)
+	ctx := context.Background()
+	_, err := Open(ctx, "mysql://morlite:"+mariadbtest.Password+"@127.0.0.1:1/x")
+	var oe *OpenError
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "127.0.0.1:1") || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("unreachable: %v", err)
+	}
+	url := srv.NewDatabase(t)
+	name := url[strings.LastIndex(url, "/")+1:]
+	if _, err := srv.Root().Exec("CREATE TABLE " + name + ".customers (id INT)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(ctx, url)
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "another program") || !strings.Contains(err.Error(), "customers") {
+		t.Errorf("foreign database: %v", err)
+	}
+	for _, e := range []error{err} {
+		if e != nil && strings.Contains(e.Error(), mariadbtest.Password) {
+			t.Errorf("the password shows: %v", e)
+		}
+	}
+}
+
+// TestMySQLDurabilityWarning: a server that may lose committed writes on a
+// crash of its host is named in a warning at open.
+func TestMySQLDurabilityWarning(t *testing.T) {
+	mysqlOnly(t, "MySQL's durability settings")
+	srv := mariadbtest.Shared(t)
+	if _, err := srv.Root().Exec("SET GLOBAL innodb_flush_log_at_trx_commit = 2"); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Root().Exec("SET GLOBAL innodb_flush_log_at_trx_commit = 1")
+	st, _ := mysqlStore(t, "MySQL's durability settings")
+	if w := st.Warnings(); len(w) != 1 || !strings.Contains(w[0], "innodb_flush_log_at_trx_commit is 2") {
+		t.Fatalf("warnings %q", w)
+	}
+}
