@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"morlite/internal/mariadbtest"
 )
 
 // TestMain lets a test run the real main in a child process: the test
@@ -25,7 +27,9 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	mariadbtest.Stop()
+	os.Exit(code)
 }
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
