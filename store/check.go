@@ -93,7 +93,7 @@ func CheckFile(ctx context.Context, path string) ([]error, error) {
 		return nil, err
 	}
 	defer db.Close()
-	s := &Store{file: path, read: db, Now: time.Now}
+	s := &Store{file: path, eng: sqliteDialect, read: db, Now: time.Now}
 	defer s.stmts.close()
 	problems, err := s.Check(ctx)
 	if IsCorrupt(err) {
