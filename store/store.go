@@ -81,6 +81,7 @@ type Store struct {
 	stmts     stmtCache
 	settings  settingsCache
 	users     userCache
+	rows      rowCache
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }

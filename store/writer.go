@@ -179,6 +179,10 @@ func (s *Store) runBatch(batch []*job) {
 				results[i] = writeFailedError{err}
 			}
 		}
+		s.rows.reset()
+	}
+	if len(rest) > 0 || batch[0].solo {
+		s.rows.reset() // rolled back by SQLite, or a world loaded
 	}
 	s.users.committed()
 	answer(batch[:ran], results[:ran])
@@ -215,16 +219,23 @@ func (s *Store) runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job)
 // runJob runs one job between SAVEPOINT and RELEASE; it reports broken
 // when the transaction itself is gone.
 func (s *Store) runJob(tx *sql.Tx, j *job) (err error, broken bool) {
+	defer func() {
+		if broken {
+			s.rows.reset()
+		}
+	}()
 	ctx := context.WithoutCancel(j.ctx)
 	q := s.inTx(tx)
 	if _, err := q.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return writeFailedError{err}, true
 	}
+	s.rows.jobStarted()
 	err = callJob(tx, j)
 	if err != nil {
 		if _, rbErr := q.ExecContext(ctx, "ROLLBACK TO job"); rbErr != nil {
 			return err, true
 		}
+		s.rows.jobRolledBack()
 	}
 	if _, relErr := q.ExecContext(ctx, "RELEASE job"); relErr != nil {
 		return writeFailedError{relErr}, true
