@@ -88,6 +88,7 @@ type hookedConnector struct {
 	driver.Connector
 	users *userCache
 	rows  *rowCache
+	names *nameCache
 }
 
 func (h hookedConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -99,8 +100,10 @@ func (h hookedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		hr.RegisterPreUpdateHook(func(d sqlite.SQLitePreUpdateData) {
 			h.users.touched(d.TableName)
 			h.rows.touched(d.TableName, d.OldRowID, d.NewRowID)
+			h.names.touched(d.TableName)
 		})
 		h.rows.enable()
+		h.names.on.Store(true)
 	}
 	return c, nil
 }
@@ -111,5 +114,5 @@ func (s *Store) openWriter(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(hookedConnector{Connector: base, users: &s.users, rows: &s.rows}), nil
+	return sql.OpenDB(hookedConnector{Connector: base, users: &s.users, rows: &s.rows, names: &s.names}), nil
 }

@@ -82,6 +82,7 @@ type Store struct {
 	settings  settingsCache
 	users     userCache
 	rows      rowCache
+	names     nameCache
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }

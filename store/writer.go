@@ -185,6 +185,7 @@ func (s *Store) runBatch(batch []*job) {
 		s.rows.reset() // rolled back by SQLite, or a world loaded
 	}
 	s.users.committed()
+	s.names.ended()
 	answer(batch[:ran], results[:ran])
 	s.stmts.prepareWanted(s.write)
 	if len(rest) > 0 {
