@@ -205,6 +205,7 @@ func (s *Store) runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job)
 			results[i] = err
 			continue
 		}
+		s.rows.jobStarted()
 		err, broken := s.runJob(tx, j)
 		results[i] = err
 		if broken {
@@ -239,7 +240,6 @@ func (s *Store) runJob(tx *sql.Tx, j *job) (err error, broken bool) {
 	if _, err := q.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return writeFailedError{err}, true
 	}
-	s.rows.jobStarted()
 	err = callJob(tx, j)
 	if err != nil {
 		if _, rbErr := q.ExecContext(ctx, "ROLLBACK TO job"); rbErr != nil {
