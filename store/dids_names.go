@@ -27,9 +27,9 @@ const maxNamedRows = 50_000
 
 type listNames struct {
 	providers map[int64]string
-	users     map[int64]domain.User // the name fields only
-	devices   map[int64]string      // "TYPE/name"
-	dialplans map[int64]string      // "name (dptype)"
+	users     map[int64]string // display names
+	devices   map[int64]string // "TYPE/name"
+	dialplans map[int64]string // "name (dptype)"
 }
 
 type cachedNames struct {
@@ -93,7 +93,7 @@ func loadNames(ctx context.Context, q queryer) (*listNames, error) {
 	if err != nil || rows > maxNamedRows {
 		return nil, err
 	}
-	n := &listNames{providers: map[int64]string{}, users: map[int64]domain.User{},
+	n := &listNames{providers: map[int64]string{}, users: map[int64]string{},
 		devices: map[int64]string{}, dialplans: map[int64]string{}}
 	for _, t := range []struct {
 		query string
@@ -112,7 +112,7 @@ func loadNames(ctx context.Context, q queryer) (*listNames, error) {
 		return u, r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username)
 	}, "SELECT id, first_name, last_name, username FROM users")
 	for _, u := range users {
-		n.users[u.ID] = u
+		n.users[u.ID] = u.DisplayName()
 	}
 	return n, err
 }
@@ -160,11 +160,9 @@ func (n *listNames) listings(dids []*domain.DID) []domain.DIDListing {
 			l.ProviderName = n.providers[d.ProviderID]
 		}
 		if d.ResellerID != 0 {
-			r := n.users[d.ResellerID]
-			l.ResellerName = r.DisplayName()
+			l.ResellerName = n.users[d.ResellerID]
 		}
-		o := n.users[d.UserID]
-		l.OwnerName = o.DisplayName()
+		l.OwnerName = n.users[d.UserID]
 		if d.DeviceID != 0 {
 			l.DeviceLabel = n.devices[d.DeviceID]
 		}
