@@ -138,7 +138,7 @@ func measureWorkloads(ctx context.Context, path string, cfg Config, base result,
 		defer pprof.StopCPUProfile()
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\treq/s\tx baseline\tp50\tp99\tmax\terrors\tmean batch\t")
+	fmt.Fprintln(tw, "workload\treq/s\tx baseline\tp50\tp99\tmax\terrors\tmean batch\tCPU/req\tCPU ratio\t")
 	row(tw, "baseline", base, base, "")
 	ws := writers(urls, cfg)
 	for _, name := range cfg.Workloads {
@@ -225,9 +225,20 @@ func clientsFor(name string, ws []*writer, urls []string, cfg Config) []client {
 }
 
 func row(w io.Writer, name string, r, base result, batch string) {
-	fmt.Fprintf(w, "%s\t%.0f\t%.2f\t%v\t%v\t%v\t%d\t%s\t\n", name, r.rate(), r.rate()/base.rate(),
+	fmt.Fprintf(w, "%s\t%.0f\t%.2f\t%v\t%v\t%v\t%d\t%s\t%v\t%.2f\t\n", name, r.rate(), r.rate()/base.rate(),
 		r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond),
-		r.pct(1).Round(10*time.Microsecond), r.errors, batch)
+		r.pct(1).Round(10*time.Microsecond), r.errors, batch,
+		r.cpuPerRequest().Round(100*time.Nanosecond), cpuRatio(base, r))
+}
+
+// cpuRatio is the baseline's CPU time per request over r's: the share of
+// the baseline's rate r would reach with the machine to itself, were CPU
+// all it waited for (it does not see the writer's fsync waits).
+func cpuRatio(base, r result) float64 {
+	if r.cpuPerRequest() == 0 {
+		return 0
+	}
+	return float64(base.cpuPerRequest()) / float64(r.cpuPerRequest())
 }
 
 func meanBatch(before, after store.WriteStats) string {

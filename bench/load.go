@@ -19,10 +19,20 @@ type result struct {
 	requests int
 	errors   int
 	elapsed  time.Duration
+	cpu      time.Duration // the process's CPU time (client and server) over the run
 	lat      []time.Duration
 }
 
 func (r result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// cpuPerRequest is the process's CPU time per answered request: unlike
+// req/s, it barely moves when other programs load the machine.
+func (r result) cpuPerRequest() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.requests)
+}
 
 func (r result) pct(p float64) time.Duration {
 	if len(r.lat) == 0 {
@@ -127,7 +137,7 @@ func drive(ctx context.Context, clients []client, d time.Duration) result {
 	var mu sync.Mutex
 	var all result
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	for _, c := range clients {
 		wg.Add(1)
 		go func() {
@@ -141,7 +151,7 @@ func drive(ctx context.Context, clients []client, d time.Duration) result {
 		}()
 	}
 	wg.Wait()
-	all.elapsed = time.Since(start)
+	all.elapsed, all.cpu = time.Since(start), processCPU()-cpu0
 	slices.Sort(all.lat)
 	return all
 }

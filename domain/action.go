@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -64,14 +65,43 @@ func jsonObject(names []string, values []any) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(n)
-		v, _ := json.Marshal(values[i])
-		b.Write(k)
+		writeJSON(&b, n)
 		b.WriteByte(':')
-		b.Write(v)
+		writeJSON(&b, values[i])
 	}
 	b.WriteByte('}')
 	return b.String()
+}
+
+// writeJSON writes v as encoding/json writes it. Integers and strings of
+// printable ASCII that json escapes nothing of are written directly (the
+// action log writes one on every change); anything else goes through
+// encoding/json.
+func writeJSON(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case int64:
+		b.WriteString(strconv.FormatInt(v, 10))
+		return
+	case string:
+		if plainJSON(v) {
+			b.WriteByte('"')
+			b.WriteString(v)
+			b.WriteByte('"')
+			return
+		}
+	}
+	out, _ := json.Marshal(v)
+	b.Write(out)
+}
+
+// plainJSON reports whether encoding/json writes s as itself in quotes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // DIDAction records a change of a DID by a caller: Data and Data2 hold the

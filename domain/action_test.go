@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"encoding/json"
+	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,5 +25,26 @@ func TestDIDActionRecordsChangedColumns(t *testing.T) {
 		`"language":"","provider_id":0,"reseller_comment":"","reseller_id":0,"status":"active","user_id":5}`
 	if created.Data != "{}" || created.Data2 != want {
 		t.Fatalf("created: %s -> %s", created.Data, created.Data2)
+	}
+}
+
+// TestWriteJSONIsEncodingJSON: the action log's JSON writer writes every
+// value byte for byte as encoding/json does: each single byte as a string,
+// escapes, HTML characters, invalid UTF-8, line separators, integers at
+// their bounds and the other types it hands to encoding/json.
+func TestWriteJSONIsEncodingJSON(t *testing.T) {
+	values := []any{"", "plain text 123", `a"b`, `a\b`, "<b>&amp;", "\u2028\u2029", "\xff\xfe", "é€😀",
+		"tab\there", "del\x7f", int64(0), int64(-1), int64(math.MaxInt64), int64(math.MinInt64),
+		true, nil, 1.5, 7}
+	for c := 0; c < 256; c++ {
+		values = append(values, string([]byte{byte(c)}), "x"+string([]byte{byte(c)})+"y")
+	}
+	for _, v := range values {
+		var b strings.Builder
+		writeJSON(&b, v)
+		want, _ := json.Marshal(v)
+		if b.String() != string(want) {
+			t.Errorf("writeJSON(%#v) = %s, encoding/json writes %s", v, b.String(), want)
+		}
 	}
 }

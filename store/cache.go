@@ -87,10 +87,12 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.Us
 	return u, err
 }
 
-// hookedConnector registers the cache's hook on each writer connection.
+// hookedConnector registers the caches' hook on each writer connection.
 type hookedConnector struct {
 	driver.Connector
 	users *userCache
+	rows  *rowCache
+	names *nameCache
 }
 
 func (h hookedConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -99,7 +101,13 @@ func (h hookedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	if hr, ok := c.(sqlite.HookRegisterer); ok {
-		hr.RegisterPreUpdateHook(func(d sqlite.SQLitePreUpdateData) { h.users.touched(d.TableName) })
+		hr.RegisterPreUpdateHook(func(d sqlite.SQLitePreUpdateData) {
+			h.users.touched(d.TableName)
+			h.rows.touched(d.TableName, d.OldRowID, d.NewRowID)
+			h.names.touched(d.TableName)
+		})
+		h.rows.enable()
+		h.names.on.Store(true)
 	}
 	return c, nil
 }
@@ -110,5 +118,5 @@ func (s *Store) openWriter(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(hookedConnector{Connector: base, users: &s.users}), nil
+	return sql.OpenDB(hookedConnector{Connector: base, users: &s.users, rows: &s.rows, names: &s.names}), nil
 }

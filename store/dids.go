@@ -24,10 +24,10 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 		q := s.inTx(tx)
 		in := domain.AssignInput{Caller: c, Settings: settings}
 		var err error
-		if in.Device, in.DeviceUser, err = deviceByRawID(ctx, q, deviceID); err != nil {
+		if in.Device, in.DeviceUser, err = s.deviceByRawIDCached(ctx, q, deviceID); err != nil {
 			return err
 		}
-		if in.DID, err = findDID(ctx, q, number); err != nil {
+		if in.DID, err = s.findDIDCached(ctx, q, number); err != nil {
 			return err
 		}
 		after, err := domain.Assign(m, in)
@@ -46,7 +46,7 @@ func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string)
 	var out domain.DID
 	err := s.writeTx(ctx, func(tx *wtx) error {
 		q := s.inTx(tx)
-		did, err := findDID(ctx, q, number)
+		did, err := s.findDIDCached(ctx, q, number)
 		if err != nil {
 			return err
 		}
@@ -96,7 +96,13 @@ func (s *Store) saveDIDMove(ctx context.Context, tx queryer, c domain.Caller, me
 			return writeFailedError{err}
 		}
 	}
-	return insertActionOrFail(ctx, tx, domain.DIDActionOf(s.Now(), c, method, after.ID, changes))
+	if err := insertActionOrFail(ctx, tx, domain.DIDActionOf(s.Now(), c, method, after.ID, changes)); err != nil {
+		return err
+	}
+	if d, ok := storedDID(before, after); ok {
+		s.rows.putDID(d)
+	}
+	return nil
 }
 
 // columnValue maps a logged DID value to its stored form: MOR's 0 as NULL

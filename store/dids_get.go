@@ -14,10 +14,13 @@ import (
 const ownerName = `CASE WHEN trim(trim(o.first_name) || ' ' || trim(o.last_name)) = '' THEN o.username
 	ELSE trim(trim(o.first_name) || ' ' || trim(o.last_name)) END`
 
-// listColumns are a DID's columns and the names dids_get shows.
-const listColumns = `d.id, d.did, d.status, d.user_id, coalesce(d.device_id, 0), coalesce(d.dialplan_id, 0),
+// listDIDColumns are a DID's columns in scanDID's order, listColumns them
+// and the names dids_get shows.
+const listDIDColumns = `d.id, d.did, d.status, d.user_id, coalesce(d.device_id, 0), coalesce(d.dialplan_id, 0),
 	d.reseller_id, coalesce(d.provider_id, 0), d.language, d.call_limit, d.comment, d.reseller_comment,
-	d.grace_time, d.closed_till, d.call_count, d.tonezone,
+	d.grace_time, d.closed_till, d.call_count, d.tonezone`
+
+const listColumns = listDIDColumns + `,
 	coalesce(p.name, ''), coalesce(r.first_name, ''), coalesce(r.last_name, ''), coalesce(r.username, ''),
 	coalesce(o.first_name, ''), coalesce(o.last_name, ''), coalesce(o.username, ''),
 	coalesce(dv.device_type || '/' || dv.name, ''), coalesce(dp.name || ' (' || dp.dptype || ')', '')`
@@ -130,7 +133,7 @@ func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]doma
 
 func (s *Store) searchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
 	w := s.searchWhere(search)
-	query := "SELECT " + listColumns + listFrom
+	query := ""
 	if len(w.conds) > 0 {
 		query += " WHERE " + strings.Join(w.conds, " AND ")
 	}
@@ -139,7 +142,7 @@ func (s *Store) searchDIDs(ctx context.Context, search domain.DIDSearch) ([]doma
 		limit = math.MaxInt64 // no limit, in a form both engines take
 	}
 	query += " ORDER BY d.did LIMIT ? OFFSET ?" // did is unique: a total order, and the index gives it without a sort
-	out, err := queryAll(ctx, s.reader(), scanListing, query, append(w.args, limit, search.Offset)...)
+	out, err := s.listDIDs(ctx, query, append(w.args, limit, search.Offset), search.Owner == nil)
 	if err != nil {
 		return nil, err
 	}

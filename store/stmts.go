@@ -18,6 +18,25 @@ type stmtCache struct {
 	mu     sync.Mutex
 	stmts  map[*sql.DB]map[string]*sql.Stmt
 	wanted map[string]bool // write-pool queries to prepare between batches
+	// The statements bound to the writer's current transaction, so that a
+	// batch binds each statement once rather than once per use.
+	tx      *sql.Tx
+	txStmts map[*sql.Stmt]*sql.Stmt
+}
+
+// inTx returns st bound to tx.
+func (c *stmtCache) inTx(ctx context.Context, tx *sql.Tx, st *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tx != tx {
+		c.tx, c.txStmts = tx, map[*sql.Stmt]*sql.Stmt{}
+	}
+	bound, ok := c.txStmts[st]
+	if !ok {
+		bound = tx.StmtContext(ctx, st)
+		c.txStmts[st] = bound
+	}
+	return bound
 }
 
 // get returns query prepared on db, or nil when it is not prepared (yet):
@@ -99,7 +118,7 @@ type prepared struct {
 func (p prepared) stmt(ctx context.Context, query string) *sql.Stmt {
 	st := p.c.get(ctx, p.db, query, p.tx == nil)
 	if st != nil && p.tx != nil {
-		st = p.tx.StmtContext(ctx, st)
+		st = p.c.inTx(ctx, p.tx, st)
 	}
 	return st
 }

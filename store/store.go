@@ -86,6 +86,8 @@ type Store struct {
 	users     userCache
 	corrupt   corruption
 	scans     scanLane
+	rows      rowCache
+	names     nameCache
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }

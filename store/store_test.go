@@ -82,7 +82,7 @@ var demoText = sync.OnceValues(func() ([]byte, error) {
 	return fixtures.Export(w)
 })
 
-func demoWorld(t *testing.T) *domain.World {
+func demoWorld(t testing.TB) *domain.World {
 	t.Helper()
 	text, err := demoText()
 	if err != nil {

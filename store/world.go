@@ -220,7 +220,7 @@ func insertDialplans(ctx context.Context, tx *wtx, w *domain.World) error {
 
 // didRowsPerInsert is how many DIDs one INSERT statement carries: a bulk
 // load of a million spends most of its time per statement, not per row.
-const didRowsPerInsert = 64
+const didRowsPerInsert = 1024
 
 const didInsert = `INSERT INTO dids (id, did, status, user_id, device_id, dialplan_id, reseller_id,
 	provider_id, language, call_limit, comment, reseller_comment, grace_time, closed_till,
