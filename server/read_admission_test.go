@@ -13,7 +13,7 @@ import (
 // busy; the DID list page says the same with a 503 page. An exact-number
 // dids_get is not a scan and is answered.
 func TestScanShedAnswersBusy(t *testing.T) {
-	e := newEnv(t, demoYAML, store.WithScanLimits(store.ScanLimits{Timeout: time.Nanosecond}))
+	e := newEnv(t, demoYAML, store.WithScanLimits(store.LaneLimits{Timeout: time.Nanosecond}))
 	rec := e.post("dids_get", sign("dids_get", "admin", "search_did_number", "3706%"))
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" || answerText(t, rec.Body.String()) != "Server busy" {
 		t.Errorf("shed scan: HTTP %d, Retry-After %q: %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)

@@ -13,9 +13,8 @@ import (
 // bound and is refused ErrBusy, while an exact-number lookup is answered
 // at once; a scan past its deadline is interrupted as ErrBusy.
 func TestScanLane(t *testing.T) {
-	st, path := openLoaded(t)
+	st, path := openLoaded(t, WithScanLimits(LaneLimits{Slots: 1, Wait: 50 * time.Millisecond, Timeout: time.Minute, Queue: 4}))
 	ctx := context.Background()
-	st.scans.limits = ScanLimits{Slots: 1, Wait: 50 * time.Millisecond, Timeout: time.Minute, Queue: 4}
 	admin := domain.Caller{User: &domain.User{ID: 0, UserType: domain.Admin}}
 	like, exact := "3706%1", "37060000001"
 	if _, err := st.SearchDIDs(ctx, domain.DIDSearch{Caller: admin, Number: &like}); err != nil {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -82,7 +81,8 @@ type Store struct {
 	settings  settingsCache
 	users     userCache
 	corrupt   corruption
-	scans     scanLane
+	scans     lane // admit.go
+	reads     lane
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 }
@@ -114,7 +114,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	n := max(4, runtime.NumCPU()*2)
+	s.initLanes()
+	n := s.readPoolSize() // admit.go: one connection per admitted read
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.write, s.read = w, r
