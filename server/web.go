@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -192,8 +193,14 @@ func (s *Server) pageError(c echo.Context, status int, text string, cause error)
 }
 
 // pageFault is the 500 page of a fault: cause (if not logged already) is
-// logged, the page says only "Internal error".
+// logged, the page says only "Internal error". A read or write the store
+// shed (domain.ErrBusy) is no fault: a 503 "Server busy" page with
+// Retry-After, as the API answers it.
 func (s *Server) pageFault(c echo.Context, cause error) error {
+	if errors.Is(cause, domain.ErrBusy) {
+		c.Response().Header().Set("Retry-After", "1")
+		return s.pageError(c, http.StatusServiceUnavailable, domain.ErrBusy.Message, nil)
+	}
 	return s.pageError(c, http.StatusInternalServerError, "Internal error", cause)
 }
 

@@ -69,7 +69,7 @@ func (s *Server) handleIntervalAssign(c echo.Context) error {
 	case err != nil:
 		text, ok := s.shownText(c, err)
 		if !ok {
-			return s.pageFault(c, nil)
+			return s.pageFault(c, err)
 		}
 		data.Notice = text
 	default:

@@ -67,7 +67,7 @@ const dialplanListMax = 10
 func (s *Server) refusedPage(c echo.Context, err error) error {
 	text, ok := s.shownText(c, err)
 	if !ok {
-		return s.pageFault(c, nil)
+		return s.pageFault(c, err)
 	}
 	return s.pageError(c, http.StatusForbidden, text, nil)
 }
@@ -173,7 +173,7 @@ func (s *Server) dialplanRefused(c echo.Context, err error, again func() error) 
 	text, ok := s.shownText(c, err)
 	switch {
 	case !ok:
-		return s.pageFault(c, nil)
+		return s.pageFault(c, err)
 	case errors.Is(err, domain.ErrNotAuthView):
 		return s.pageError(c, http.StatusForbidden, text, nil)
 	case errors.Is(err, domain.ErrDialplanNameBlank) && again != nil:
@@ -261,7 +261,7 @@ func (s *Server) handleDialplanAddDID(c echo.Context) error {
 	}
 	text, ok := s.shownText(c, err)
 	if !ok {
-		return s.pageFault(c, nil)
+		return s.pageFault(c, err)
 	}
 	return s.flashAndRedirect(c, back, text, false)
 }
@@ -289,7 +289,7 @@ func (s *Server) didDialplanAnswer(c echo.Context, err error, success string) er
 	text, ok := s.shownText(c, err)
 	switch {
 	case !ok:
-		return s.pageFault(c, nil)
+		return s.pageFault(c, err)
 	case errors.Is(err, domain.ErrNotAuthView):
 		return s.pageError(c, http.StatusForbidden, text, nil)
 	case errors.Is(err, domain.ErrDIDNotFound):

@@ -120,7 +120,7 @@ func (s *Server) handleDIDMove(c echo.Context) error {
 		if text, ok := s.shownText(c, err); ok {
 			return s.flashAndRedirect(c, back, text, false)
 		}
-		return s.pageFault(c, nil)
+		return s.pageFault(c, err)
 	}
 	if m.move == domain.MoveDelete {
 		back = didListPath

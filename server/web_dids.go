@@ -71,14 +71,10 @@ func (s *Server) handleDIDList(c echo.Context) error {
 		search.Offset, search.Limit = (data.Page-1)*didPageSize, didPageSize+1
 		rows, err = s.store.SearchDIDs(c.Request().Context(), search)
 	}
-	if errors.Is(err, domain.ErrBusy) {
-		c.Response().Header().Set("Retry-After", "1")
-		return s.pageError(c, http.StatusServiceUnavailable, domain.ErrBusy.Message, nil)
-	}
 	if err != nil {
 		text, ok := s.shownText(c, err)
 		if !ok {
-			return s.pageFault(c, nil)
+			return s.pageFault(c, err)
 		}
 		data.Error = text
 	}
@@ -138,13 +134,12 @@ func newDIDRow(c domain.Caller, l domain.DIDListing) didRow {
 }
 
 // shownText returns the MOR text of a domain error for a page to show (a
-// wrapped cause is logged); ok is false for a fault, which is logged.
+// wrapped cause is logged); ok is false for a fault or a shed request,
+// which the caller answers with pageFault.
 func (s *Server) shownText(c echo.Context, err error) (string, bool) {
 	var de *domain.Error
-	if !errors.As(err, &de) || de.Code == domain.CodeInternal {
-		s.log.Error("page failed", "path", c.Request().URL.Path, "err", err)
-		s.noteFault(err)
-		return "", false
+	if !errors.As(err, &de) || de.Code == domain.CodeInternal || de.Code == domain.CodeBusy {
+		return "", false // pageFault(c, err) answers: logged, or 503 when busy
 	}
 	if error(de) != err {
 		s.log.Error("page move failed", "path", c.Request().URL.Path, "answer", de.Message, "err", err)

@@ -80,7 +80,9 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.Us
 		return u, nil
 	}
 	_, g, _ := s.users.get(username)
-	u, err := getUser(ctx, s.reader(), "username = ?", username)
+	u, err := reading(s, ctx, func(ctx context.Context) (*domain.User, error) {
+		return getUser(ctx, s.reader(), "username = ?", username)
+	})
 	if err == nil {
 		s.users.put(username, u, g)
 	}

@@ -40,9 +40,9 @@ func joinErrs(errs []error) string {
 }
 
 // openLoaded is a fresh database holding the demo.
-func openLoaded(t *testing.T) (*Store, string) {
+func openLoaded(t *testing.T, opts ...Option) (*Store, string) {
 	t.Helper()
-	st, path := openTemp(t)
+	st, path := openTemp(t, opts...)
 	if err := st.Load(context.Background(), demoWorld(t), false); err != nil {
 		t.Fatal(err)
 	}

@@ -171,6 +171,12 @@ func unusedPIN(ctx context.Context, q queryer) (string, error) {
 // when device_id is not sent, by the username device_u). Errors: those of
 // domain.CheckDeviceDetails.
 func (s *Store) DeviceDetails(ctx context.Context, c domain.Caller, p domain.Params) (*domain.Device, error) {
+	return reading(s, ctx, func(ctx context.Context) (*domain.Device, error) {
+		return s.deviceDetails(ctx, c, p)
+	})
+}
+
+func (s *Store) deviceDetails(ctx context.Context, c domain.Caller, p domain.Params) (*domain.Device, error) {
 	var d *domain.Device
 	var owner *domain.User
 	var err error
@@ -198,7 +204,15 @@ func (s *Store) DeviceDetails(ctx context.Context, c domain.Caller, p domain.Par
 // ListDevices runs devices_get: the devices of the user named by user_id,
 // in id order, hidden ones left out when show_hidden_devices is 0. Errors:
 // those of domain.CheckDevicesList.
-func (s *Store) ListDevices(ctx context.Context, c domain.Caller, p domain.Params) (*domain.User, []domain.Device, error) {
+func (s *Store) ListDevices(ctx context.Context, c domain.Caller, p domain.Params) (target *domain.User, shown []domain.Device, err error) {
+	_, err = reading(s, ctx, func(ctx context.Context) (_ struct{}, err error) {
+		target, shown, err = s.listDevices(ctx, c, p)
+		return
+	})
+	return target, shown, err
+}
+
+func (s *Store) listDevices(ctx context.Context, c domain.Caller, p domain.Params) (*domain.User, []domain.Device, error) {
 	target, err := userByRawID(ctx, s.read, p.Get("user_id"))
 	if err != nil {
 		return nil, nil, err

@@ -21,6 +21,10 @@ type DeviceLinks struct {
 // its DIDs and its dial plans from one snapshot; ErrNotFound when no device has that id.
 // Scope checks are the caller's business.
 func (s *Store) DeviceLinks(ctx context.Context, id int64) (*DeviceLinks, error) {
+	return reading(s, ctx, func(ctx context.Context) (*DeviceLinks, error) { return s.deviceLinks(ctx, id) })
+}
+
+func (s *Store) deviceLinks(ctx context.Context, id int64) (*DeviceLinks, error) {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -59,6 +63,12 @@ func scanDialplan(r scanner) (*domain.Dialplan, error) {
 // caller, grouped by user id, each user's in id order: every device for the
 // admin and accountants, his users' devices for anyone else.
 func (s *Store) DevicesInScope(ctx context.Context, c domain.Caller) (map[int64][]domain.Device, error) {
+	return reading(s, ctx, func(ctx context.Context) (map[int64][]domain.Device, error) {
+		return s.devicesInScope(ctx, c)
+	})
+}
+
+func (s *Store) devicesInScope(ctx context.Context, c domain.Caller) (map[int64][]domain.Device, error) {
 	query, args := "SELECT "+deviceColumns+" FROM devices ORDER BY id", []any{}
 	if scope := c.Scope(); scope != domain.AdminID {
 		query = "SELECT " + deviceColumns + " FROM devices WHERE user_id IN (SELECT id FROM users WHERE owner_id = ?) ORDER BY id"

@@ -151,6 +151,10 @@ func (s *Store) AssignIntervalToDialplan(ctx context.Context, c domain.Caller, f
 
 // IntervalCount is how many DIDs lie between from and till (as text).
 func (s *Store) IntervalCount(ctx context.Context, from, till string) (int, error) {
+	return reading(s, ctx, func(ctx context.Context) (int, error) { return s.intervalCount(ctx, from, till) })
+}
+
+func (s *Store) intervalCount(ctx context.Context, from, till string) (int, error) {
 	var n int
 	err := s.reader().QueryRowContext(ctx, "SELECT count(*) FROM dids WHERE did BETWEEN ? AND ?", from, till).Scan(&n)
 	return n, err

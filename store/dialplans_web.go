@@ -30,6 +30,12 @@ type DialplanRow struct {
 // DialplansOf returns the plans owner (0: the admin) owns, by name ignoring
 // case, then id, each with its device and its DIDs.
 func (s *Store) DialplansOf(ctx context.Context, owner int64) ([]DialplanRow, error) {
+	return reading(s, ctx, func(ctx context.Context) ([]DialplanRow, error) {
+		return s.dialplansOf(ctx, owner)
+	})
+}
+
+func (s *Store) dialplansOf(ctx context.Context, owner int64) ([]DialplanRow, error) {
 	rows, err := queryAll(ctx, s.reader(), func(r scanner) (DialplanRow, error) {
 		var p DialplanRow
 		var devType, devName sql.NullString
@@ -65,6 +71,12 @@ func (s *Store) DialplansOf(ctx context.Context, owner int64) ([]DialplanRow, er
 
 // DialplanByID returns the plan with that id. Errors: ErrNotFound.
 func (s *Store) DialplanByID(ctx context.Context, id int64) (*domain.Dialplan, error) {
+	return reading(s, ctx, func(ctx context.Context) (*domain.Dialplan, error) {
+		return s.dialplanByID(ctx, id)
+	})
+}
+
+func (s *Store) dialplanByID(ctx context.Context, id int64) (*domain.Dialplan, error) {
 	dp, err := getDialplan(ctx, s.reader(), id)
 	return dp, notFound(err)
 }
@@ -72,6 +84,12 @@ func (s *Store) DialplanByID(ctx context.Context, id int64) (*domain.Dialplan, e
 // FreeDIDsInPool returns the DIDs free with no user in owner's pool (0:
 // the admin's), by number: those a plan of his may take.
 func (s *Store) FreeDIDsInPool(ctx context.Context, owner int64) ([]DIDRef, error) {
+	return reading(s, ctx, func(ctx context.Context) ([]DIDRef, error) {
+		return s.freeDIDsInPool(ctx, owner)
+	})
+}
+
+func (s *Store) freeDIDsInPool(ctx context.Context, owner int64) ([]DIDRef, error) {
 	return queryAll(ctx, s.reader(), func(r scanner) (DIDRef, error) {
 		var d DIDRef
 		return d, r.Scan(&d.ID, &d.Number)

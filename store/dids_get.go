@@ -117,18 +117,14 @@ func addNumberPattern(w *where, pattern string, d *dialect) {
 // SearchDIDs runs dids_get on the read pool: the caller's DIDs matching the
 // search, ordered by number, one page. An empty result is
 // domain.ErrNoDIDsFound; a search that may read many rows goes through the
-// scan lane (admit.go) and may be domain.ErrBusy.
+// scan lane, any other through the read lane (admit.go), and either may be
+// domain.ErrBusy.
 func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
+	search1 := func(ctx context.Context) ([]domain.DIDListing, error) { return s.searchDIDs(ctx, search) }
 	if isScan(search) {
-		sctx, release, err := s.scans.admit(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		out, err := s.searchDIDs(sctx, search)
-		return out, s.scans.scanError(ctx, sctx, err)
+		return runIn(&s.scans, ctx, search1)
 	}
-	return s.searchDIDs(ctx, search)
+	return reading(s, ctx, search1)
 }
 
 func (s *Store) searchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {

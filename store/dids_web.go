@@ -36,6 +36,12 @@ const DIDDetailLimit = 200
 // Errors: ErrNotFound when there is no such DID or it is outside the
 // caller's scope.
 func (s *Store) DIDDetailByID(ctx context.Context, search domain.DIDSearch, id int64) (*DIDDetail, error) {
+	return reading(s, ctx, func(ctx context.Context) (*DIDDetail, error) {
+		return s.didDetailByID(ctx, search, id)
+	})
+}
+
+func (s *Store) didDetailByID(ctx context.Context, search domain.DIDSearch, id int64) (*DIDDetail, error) {
 	w := s.searchWhere(search)
 	w.add("d.id = ?", id)
 	query := "SELECT " + listColumns + `, coalesce(o.username, ''), coalesce(r.username, ''),
@@ -57,6 +63,12 @@ func (s *Store) DIDDetailByID(ctx context.Context, search domain.DIDSearch, id i
 // provider) and the DID's past in another reseller's pool. Whether c may
 // see the DID at all is the caller's business (DIDDetailByID first).
 func (s *Store) DIDActions(ctx context.Context, c domain.Caller, id int64) ([]ActionEntry, error) {
+	return reading(s, ctx, func(ctx context.Context) ([]ActionEntry, error) {
+		return s.didActions(ctx, c, id)
+	})
+}
+
+func (s *Store) didActions(ctx context.Context, c domain.Caller, id int64) ([]ActionEntry, error) {
 	query, args := `SELECT a.id, a.date, a.user_id,
 		a.action, a.target_type, a.target_id, a.data, a.data2, coalesce(u.username, '')
 		FROM actions a LEFT JOIN users u ON u.id = a.user_id
@@ -94,6 +106,12 @@ type DeviceChoice struct {
 // DeviceChoices returns the visible devices of the users in the caller's
 // scope (those the assign methods let him use), in id order.
 func (s *Store) DeviceChoices(ctx context.Context, c domain.Caller) ([]DeviceChoice, error) {
+	return reading(s, ctx, func(ctx context.Context) ([]DeviceChoice, error) {
+		return s.deviceChoices(ctx, c)
+	})
+}
+
+func (s *Store) deviceChoices(ctx context.Context, c domain.Caller) ([]DeviceChoice, error) {
 	return queryAll(ctx, s.reader(), func(r scanner) (DeviceChoice, error) {
 		var d DeviceChoice
 		err := r.Scan(&d.ID, &d.Label, &d.IsTrunk, &d.UserID, &d.Username)

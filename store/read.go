@@ -59,7 +59,9 @@ func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 	if c := s.settings.val.Load(); c != nil && c.gen == g {
 		return c.s, nil
 	}
-	v, err := getSettings(ctx, s.reader())
+	v, err := reading(s, ctx, func(ctx context.Context) (domain.Settings, error) {
+		return getSettings(ctx, s.reader())
+	})
 	if err == nil && s.settings.gen.Load() == g {
 		s.settings.val.Store(&cachedSettings{gen: g, s: v})
 	}
@@ -132,7 +134,9 @@ var userColumns = strings.NewReplacer("primary_device_id", "coalesce(primary_dev
 
 // UserByID returns the user with that id, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*domain.User, error) {
-	return getUser(ctx, s.reader(), "id = ?", id)
+	return reading(s, ctx, func(ctx context.Context) (*domain.User, error) {
+		return getUser(ctx, s.reader(), "id = ?", id)
+	})
 }
 
 func getUser(ctx context.Context, q queryer, where string, arg any) (*domain.User, error) {
@@ -275,7 +279,9 @@ func getDIDByNumber(ctx context.Context, q queryer, number string) (*domain.DID,
 
 // DIDByNumber returns the DID with that number, or ErrNotFound.
 func (s *Store) DIDByNumber(ctx context.Context, number string) (*domain.DID, error) {
-	return getDIDByNumber(ctx, s.reader(), number)
+	return reading(s, ctx, func(ctx context.Context) (*domain.DID, error) {
+		return getDIDByNumber(ctx, s.reader(), number)
+	})
 }
 
 // formatTime writes a time as MOR's datetime text, NULL when zero.

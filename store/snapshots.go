@@ -53,6 +53,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) error {
 
 // Snapshots lists the snapshots without their bodies, oldest first.
 func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
+	return reading(s, ctx, func(ctx context.Context) ([]Snapshot, error) { return s.snapshots(ctx) })
+}
+
+func (s *Store) snapshots(ctx context.Context) ([]Snapshot, error) {
 	return queryAll(ctx, s.reader(), func(r scanner) (Snapshot, error) {
 		var snap Snapshot
 		var at, counts string
@@ -66,6 +70,12 @@ func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
 // SnapshotByName returns the snapshot with that name, body included.
 // Errors: ErrNotFound when there is none.
 func (s *Store) SnapshotByName(ctx context.Context, name string) (*Snapshot, error) {
+	return reading(s, ctx, func(ctx context.Context) (*Snapshot, error) {
+		return s.snapshotByName(ctx, name)
+	})
+}
+
+func (s *Store) snapshotByName(ctx context.Context, name string) (*Snapshot, error) {
 	snap := Snapshot{Name: name}
 	var at, counts, body string
 	err := s.reader().QueryRowContext(ctx, "SELECT taken_at, counts, body FROM snapshots WHERE name = ?", name).

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -85,7 +84,8 @@ type Store struct {
 	settings  settingsCache
 	users     userCache
 	corrupt   corruption
-	scans     scanLane
+	scans     lane // admit.go
+	reads     lane
 	rows      rowCache
 	names     nameCache
 	// Now is the clock used for closed_till and the action log; tests set it.
@@ -124,7 +124,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	n := max(4, runtime.NumCPU()*2)
+	s.initLanes()
+	n := s.readPoolSize() // admit.go: one connection per admitted read
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.write, s.read = w, r

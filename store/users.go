@@ -12,6 +12,10 @@ import (
 // ListUsers returns the users users_get shows the caller, in id order:
 // every user for the admin and accountants, his own users for a reseller.
 func (s *Store) ListUsers(ctx context.Context, c domain.Caller) ([]domain.User, error) {
+	return reading(s, ctx, func(ctx context.Context) ([]domain.User, error) { return s.listUsers(ctx, c) })
+}
+
+func (s *Store) listUsers(ctx context.Context, c domain.Caller) ([]domain.User, error) {
 	query, args := "SELECT "+userColumns+" FROM users ORDER BY id", []any{}
 	if c.Is(domain.Reseller) {
 		query, args = "SELECT "+userColumns+" FROM users WHERE owner_id = ? ORDER BY id", []any{c.User.ID}
@@ -42,6 +46,12 @@ func PasswordMatches(u *domain.User, password string) bool {
 // and/or username, as domain.ResolveUserDetails lets the caller read him.
 // Errors: those of domain.ResolveUserDetails.
 func (s *Store) UserDetails(ctx context.Context, c domain.Caller, p domain.Params) (*domain.User, error) {
+	return reading(s, ctx, func(ctx context.Context) (*domain.User, error) {
+		return s.userDetails(ctx, c, p)
+	})
+}
+
+func (s *Store) userDetails(ctx context.Context, c domain.Caller, p domain.Params) (*domain.User, error) {
 	in := domain.UserDetailsInput{Caller: c, Params: p, IDSent: p.Has("user_id"), NameSent: p.Has("username")}
 	var err error
 	if in.ByID, err = userByRawID(ctx, s.read, p.Get("user_id")); err != nil {
@@ -68,7 +78,9 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 	// Check first and hash before taking the write lock: bcrypt is slow on
 	// purpose, and a refused registration need not pay for it. The write
 	// transaction checks again.
-	in, err := s.loadRegistration(ctx, s.read, p)
+	in, err := reading(s, ctx, func(ctx context.Context) (domain.RegisterInput, error) {
+		return s.loadRegistration(ctx, s.read, p)
+	})
 	if err != nil {
 		return nil, nil, err
 	}
