@@ -238,6 +238,7 @@ func TestSessionEndsWhenUserGoes(t *testing.T) {
 	for name, change := range map[string]string{
 		"Demoted": "UPDATE users SET usertype = 'user' WHERE username = 'reseller'",
 		"Blocked": "UPDATE users SET blocked = 1 WHERE username = 'reseller'",
+		"Deleted": "DELETE FROM users WHERE username = 'reseller'",
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, demoYAML)
