@@ -173,6 +173,9 @@ func (s *Store) runBatch(batch []*job) {
 		return
 	}
 	ran, rest := s.runJobs(tx, batch, results)
+	if s.beforeCommit != nil {
+		s.beforeCommit()
+	}
 	if err := tx.Commit(); err != nil {
 		for i := range ran {
 			if results[i] == nil {
