@@ -112,23 +112,18 @@ func TestHealthzFailing(t *testing.T) {
 // TestHealthzWriterStuck: a writer busy past the health check's timeout
 // makes the database unreachable; the check passes again once it is done.
 func TestHealthzWriterStuck(t *testing.T) {
-	// A timing test: under the race detector the trigger's CPU burn takes
-	// about 30 times longer (16 s), and the one concurrent step is a wait
-	// in database/sql's pool.
-	skipUnderRace(t)
 	e := newEnv(t, demoYAML)
 	defer func(d time.Duration) { healthTimeout = d }(healthTimeout)
 	healthTimeout = 50 * time.Millisecond
-	// This update burns CPU inside SQLite, far longer than the timeout.
+	// This update stops inside its transaction, on the writer's connection,
+	// until released.
 	e.exec(`CREATE TRIGGER slow AFTER UPDATE ON dids WHEN NEW.comment = 'slow' BEGIN
-		SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x FROM c);
+		SELECT test_block('healthz-writer-stuck');
 	END`)
+	entered, release := holdBlock(t, "healthz-writer-stuck")
 	done := make(chan string)
 	go func() { done <- e.call("did_details_update", "admin", "did_id", "2", "comment", "slow") }()
-	for e.st.WriteStats().Batches == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(10 * time.Millisecond) // the batch has begun its transaction
+	<-entered
 	start := time.Now()
 	rec := e.get("/healthz")
 	want := `{"status":"unavailable","database":"unreachable","migrations":"unknown"}`
@@ -138,6 +133,7 @@ func TestHealthzWriterStuck(t *testing.T) {
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("the check took %v, past its timeout", took)
 	}
+	release()
 	if got := <-done; got != "DID details successfully updated" {
 		t.Fatalf("slow write answered %q", got)
 	}
