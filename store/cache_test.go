@@ -185,3 +185,25 @@ func TestOpenRefusesAnotherProgramsDatabase(t *testing.T) {
 		t.Fatalf("Open = %v, want an OpenError naming another program", err)
 	}
 }
+
+// TestDetailsUpdateChangingNothing: a did_details_update that changes no
+// column still succeeds and logs its row.
+func TestDetailsUpdateChangingNothing(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openTemp(t)
+	if err := st.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	before, err := st.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := before.DIDs[1]
+	if _, err := st.UpdateDIDDetails(ctx, adminCaller(t, st), domain.Params{"did_id": fmt.Sprint(d.ID), "comment": d.Comment}); err != nil {
+		t.Fatalf("an update that changes nothing: %v", err)
+	}
+	after, _ := st.Export(ctx)
+	if len(after.Actions) != len(before.Actions)+1 || !reflect.DeepEqual(after.DIDs[1], d) {
+		t.Fatalf("actions %d -> %d, DID %+v -> %+v", len(before.Actions), len(after.Actions), d, after.DIDs[1])
+	}
+}
