@@ -207,3 +207,24 @@ func TestDetailsUpdateChangingNothing(t *testing.T) {
 		t.Fatalf("actions %d -> %d, DID %+v -> %+v", len(before.Actions), len(after.Actions), d, after.DIDs[1])
 	}
 }
+
+// TestUserLookupOnReopenedDatabase: a store opened on a database loaded
+// earlier (no load since it opened) looks users up, and keeps them.
+func TestUserLookupOnReopenedDatabase(t *testing.T) {
+	ctx := context.Background()
+	st, path := openTemp(t)
+	if err := st.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for range 2 {
+		if u, err := st.UserByUsername(ctx, "bob"); err != nil || u.FirstName != "Bob" {
+			t.Fatalf("bob = %+v, %v", u, err)
+		}
+	}
+}
