@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -175,14 +176,40 @@ func TestHotQueriesPrepared(t *testing.T) {
 }
 
 // TestOpenRefusesAnotherProgramsDatabase: a SQLite file with tables but no
-// goose version table is refused, and left as it was.
+// goose version table is refused, naming up to 5 of its tables; an empty
+// file, and a SQLite file without tables, become a new database.
 func TestOpenRefusesAnotherProgramsDatabase(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "other.db")
-	behindTheBack(t, path, "CREATE TABLE customers (id INTEGER PRIMARY KEY)")
-	_, err := Open(context.Background(), path)
-	var oe *OpenError
-	if !errors.As(err, &oe) || !strings.Contains(oe.Problem, "another program") {
-		t.Fatalf("Open = %v, want an OpenError naming another program", err)
+	for _, tc := range []struct {
+		name, setup, want string // want "" for opened
+	}{
+		{"OneTable", "CREATE TABLE customers (id INTEGER PRIMARY KEY)", "(tables: customers)"},
+		{"FiveTables", "CREATE TABLE a (x); CREATE TABLE b (x); CREATE TABLE c (x); CREATE TABLE d (x); CREATE TABLE e (x)",
+			"(tables: a, b, c, d, e)"},
+		{"SixTables", "CREATE TABLE a (x); CREATE TABLE b (x); CREATE TABLE c (x); CREATE TABLE d (x); CREATE TABLE e (x); CREATE TABLE f (x)",
+			"(tables: a, b, c, d, e, ...)"},
+		{"NoTablesLeft", "CREATE TABLE gone (x); DROP TABLE gone", ""},
+		{"EmptyFile", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "other.db")
+			if tc.setup != "" {
+				behindTheBack(t, path, tc.setup)
+			} else if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			st, err := Open(context.Background(), path)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Open = %v, want a new database", err)
+				}
+				st.Close()
+				return
+			}
+			var oe *OpenError
+			if !errors.As(err, &oe) || !strings.HasSuffix(oe.Problem, "another program, not a morlite database "+tc.want) {
+				t.Fatalf("Open = %v, want an OpenError ending %q", err, tc.want)
+			}
+		})
 	}
 }
 
