@@ -255,3 +255,43 @@ func TestUserLookupOnReopenedDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteQueriesBeforeAndAfterPrepared: a query a write runs for the
+// first time runs unprepared (the writer has no connection to spare for
+// preparing it then) and answers; the next time it runs prepared and
+// answers the same.
+func TestWriteQueriesBeforeAndAfterPrepared(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openTemp(t)
+	for round := range 2 {
+		var one, two int
+		var rowsSeen int
+		err := st.writeTx(ctx, func(tx *sql.Tx) error {
+			q := st.inTx(tx)
+			if err := q.QueryRowContext(ctx, "SELECT 1 + ? -- row", 0).Scan(&one); err != nil {
+				return err
+			}
+			rows, err := q.QueryContext(ctx, "SELECT 2 + ? -- rows", 0)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				rowsSeen++
+				if err := rows.Scan(&two); err != nil {
+					return err
+				}
+			}
+			_, err = q.ExecContext(ctx, "INSERT INTO settings (name, value) VALUES (?, '1')", fmt.Sprint("round", round))
+			return err
+		})
+		if err != nil || one != 1 || two != 2 || rowsSeen != 1 {
+			t.Fatalf("round %d: %v, row %d, rows %d (%d)", round+1, err, one, two, rowsSeen)
+		}
+	}
+	st.stmts.mu.Lock()
+	defer st.stmts.mu.Unlock()
+	if _, ok := st.stmts.stmts[st.write]["SELECT 1 + ? -- row"]; !ok {
+		t.Fatal("the write's query was not prepared for the next time")
+	}
+}
