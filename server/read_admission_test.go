@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"morlite/internal/mariadbtest"
 	"morlite/store"
 )
 
@@ -73,8 +74,14 @@ func TestReadShedAnswersBusy(t *testing.T) {
 			t.Errorf("%s answered after %v, past its wait of %v", method, took, wait)
 		}
 	}
-	if got := e.list("admin", "search_did_number", "3706000002%"); got != "37060000020 37060000021" {
-		t.Errorf("a scan with reads held: %q", got)
+	wantScan := "37060000020 37060000021"
+	if mariadbtest.Enabled() {
+		// No caches on MySQL: the request reads the settings and its
+		// caller through the read lane too, and is turned away there.
+		wantScan = "Server busy"
+	}
+	if got := e.list("admin", "search_did_number", "3706000002%"); got != wantScan {
+		t.Errorf("a scan with reads held: %q, want %q", got, wantScan)
 	}
 	for _, p := range pages {
 		a := w.get(p)

@@ -240,16 +240,18 @@ func TestLogout(t *testing.T) {
 }
 
 func TestSessionEndsWhenUserGoes(t *testing.T) {
-	for name, change := range map[string]string{
-		"Demoted": "UPDATE users SET usertype = 'user' WHERE username = 'reseller'",
-		"Blocked": "UPDATE users SET blocked = 1 WHERE username = 'reseller'",
-		"Deleted": "DELETE FROM users WHERE username = 'reseller'",
+	// The deleted user is an accountant with no DIDs or devices, whom both
+	// engines let go without breaking a foreign key.
+	for name, tc := range map[string]struct{ user, password, change string }{
+		"Demoted": {"reseller", "res12345", "UPDATE users SET usertype = 'user' WHERE username = 'reseller'"},
+		"Blocked": {"reseller", "res12345", "UPDATE users SET blocked = 1 WHERE username = 'reseller'"},
+		"Deleted": {"readonly", "read1234", "DELETE FROM users WHERE username = 'readonly'"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, demoYAML)
 			w := e.browser()
-			w.login("reseller", "res12345")
-			e.exec(change)
+			w.login(tc.user, tc.password)
+			e.exec(tc.change)
 			if a := w.get(homePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
 				t.Fatalf("the session outlived the change: HTTP %d to %q", a.status, a.location)
 			}

@@ -32,6 +32,7 @@ func behindTheBack(t *testing.T, path, query string) {
 // TestSettingsCachedUntilALoad: the settings are read once and kept (a
 // change behind the store's back is not seen), and a load replaces them.
 func TestSettingsCachedUntilALoad(t *testing.T) {
+	sqliteOnly(t, "the settings cache (MySQL reads settings once per request)")
 	ctx := context.Background()
 	st, path := openTemp(t)
 	w := demoWorld(t)
@@ -59,6 +60,7 @@ func TestSettingsCachedUntilALoad(t *testing.T) {
 // behind the store's back is not seen); a username that names nobody stays
 // not found however often it is asked for.
 func TestUserCacheKeepsUsersNotAbsence(t *testing.T) {
+	sqliteOnly(t, "the user cache (MySQL reads the caller on every request)")
 	ctx := context.Background()
 	st, path := openTemp(t)
 	if err := st.Load(ctx, demoWorld(t), false); err != nil {
@@ -139,6 +141,7 @@ func TestLoadManyDIDsAndActions(t *testing.T) {
 
 // TestMaxBatch: a batch carries at most WithMaxBatch writes.
 func TestMaxBatch(t *testing.T) {
+	sqliteOnly(t, "SQLite's group commit (MySQL runs each write in its own transaction)")
 	st, _ := openTemp(t, WithMaxBatch(2))
 	before := st.WriteStats()
 	errs := runQueued(t, st, insertSetting("a"), insertSetting("b"), insertSetting("c"), insertSetting("d"), insertSetting("e"))
@@ -261,6 +264,7 @@ func TestUserLookupOnReopenedDatabase(t *testing.T) {
 // preparing it then) and answers; the next time it runs prepared and
 // answers the same.
 func TestWriteQueriesBeforeAndAfterPrepared(t *testing.T) {
+	sqliteOnly(t, "the SQLite writer's statement cache (MySQL prepares on the server)")
 	ctx := context.Background()
 	st, _ := openTemp(t)
 	for round := range 2 {

@@ -63,6 +63,7 @@ func runQueued(t *testing.T, st *Store, writes ...func(*wtx) error) []error {
 // leaves a new transaction open on the connection, so that the batch's own
 // COMMIT succeeds: the earlier jobs must be told they failed all the same.
 func TestAbandonedTransactionRunsTheRestAgain(t *testing.T) {
+	sqliteOnly(t, "SQLite's group commit (batches and savepoints)")
 	for name, fault := range map[string]string{
 		"RolledBack":         "ROLLBACK",
 		"RolledBackAndBegun": "ROLLBACK; BEGIN IMMEDIATE",
@@ -115,6 +116,7 @@ func checkAbandoned(t *testing.T, st *Store, errs []error) {
 // of its jobs has been answered (nor is its change visible to readers)
 // before the commit, and that each is answered, and visible, after it.
 func TestAnsweredOnlyAfterCommit(t *testing.T) {
+	sqliteOnly(t, "SQLite's group commit (the crash tests cover MySQL's commits)")
 	st, _ := openTemp(t)
 	var ran atomic.Int32
 	write := func(name string) *job {
@@ -171,6 +173,7 @@ func TestAnsweredOnlyAfterCommit(t *testing.T) {
 // in a transaction of its own: the writes before it form one batch, the
 // writes after it another.
 func TestFixtureLoadRunsAlone(t *testing.T) {
+	sqliteOnly(t, "SQLite's group commit (batches)")
 	st, _ := openTemp(t)
 	w := demoWorld(t)
 	before := st.WriteStats()
