@@ -108,7 +108,7 @@ func browse[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 }
 
 // checkScreenshot writes the screenshot to a temp file and checks it is a
-// non-empty PNG. MORLITE_SCREENSHOT=path keeps a copy (the README's picture
+// non-empty PNG. MORLITE_SCREENSHOT=path keeps a copy (docs/pages.md's picture
 // under docs/ is made that way).
 func checkScreenshot(t *testing.T, shot []byte) {
 	t.Helper()

@@ -32,25 +32,26 @@ func refuse(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 // tests can run it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) > 0 && isHelpFlag(args[0]):
+		cmd, args = "help", nil // morlite -h: every command, not serve's flags alone
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		cmd, args = args[0], args[1:]
 	}
 	var err error
-	switch cmd {
-	case "serve":
-		err = runServe(ctx, args, stdout, stderr)
-	case "load":
-		err = runLoad(ctx, args, stderr)
-	case "export":
-		err = runExport(ctx, args, stdout, stderr)
-	case "hash":
-		err = runHash(args, stdout, stderr)
-	case "bench":
-		err = runBench(ctx, args, stdout, stderr)
-	case "check":
-		err = runCheck(ctx, args, stdout, stderr)
-	default:
-		err = refuse("unknown command %q (want serve, load, export, hash, bench or check)", cmd)
+	if cmd == "help" {
+		err = runHelp(ctx, args, stdout)
+	} else if c, ok := findCommand(cmd); ok {
+		err = c.run(ctx, args, stdout, stderr)
+	} else {
+		err = unknownCommand(cmd)
+	}
+	// Help asked for is an answer, on stdout, and success.
+	var h helpRequest
+	if errors.As(err, &h) {
+		c, _ := findCommand(cmd)
+		printFlags(stdout, c, h.fs)
+		return nil
 	}
 	// A database morlite may not use is a refusal: one line, status 2.
 	var oe *store.OpenError
@@ -58,6 +59,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{oe.Error()}
 	}
 	return err
+}
+
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 // defaultAddr is loopback: a server is reachable from elsewhere only when
@@ -71,9 +81,12 @@ type dbFlags struct {
 	reset        bool
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet is a command's flag set. It prints nothing itself: parseFlags
+// words its errors, and run prints the help a -h asks for.
+func newFlagSet(name string, _ io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("morlite "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
@@ -85,14 +98,28 @@ func (f *dbFlags) register(fs *flag.FlagSet, withFixtures bool) {
 	}
 }
 
+// parseFlags parses a command's flags, and refuses any argument left.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return refuse("%v", err)
+	if err := parseOnly(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return refuse("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
+}
+
+// parseOnly parses a command's flags: -h is a helpRequest, an unknown flag
+// a refusal naming the closest real one.
+func parseOnly(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return helpRequest{fs}
+	}
+	return flagRefusal(fs, err)
 }
 
 func envOr(name, def string) string {
@@ -187,6 +214,7 @@ func prepare(ctx context.Context, f dbFlags, demoWhenEmpty bool) (*store.Store, 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f dbFlags
 	fs := newFlagSet("serve", stderr)
+	args = joinSwitchValue(args, "sandbox")
 	addr := fs.String("addr", envOr("MORLITE_ADDR", defaultAddr), "listen address (MORLITE_ADDR)")
 	f.register(fs, true)
 	var sf sandboxFlags
@@ -324,8 +352,8 @@ func runHash(args []string, stdout, stderr io.Writer) error {
 	secret := fs.String("secret", "", "the API secret key")
 	legacy := fs.Bool("legacy", false, "the legacy form (names older MOR servers did not hash are left out)")
 	method := fs.String("method", "", "the API method (users_get hashes u and p only)")
-	if err := fs.Parse(args); err != nil {
-		return refuse("%v", err)
+	if err := parseOnly(fs, args); err != nil {
+		return err
 	}
 	p := domain.Params{}
 	for _, a := range fs.Args() {

@@ -23,10 +23,45 @@ type sandboxFlags struct {
 }
 
 func (sf *sandboxFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&sf.mode, "sandbox", envOr("MORLITE_SANDBOX", "auto"),
-		"sandbox mode (request journal, POST /sandbox/reset): auto (on when serving the demo), true or false (MORLITE_SANDBOX)")
+	sf.mode = envOr("MORLITE_SANDBOX", "auto")
+	fs.Var(switchValue{&sf.mode}, "sandbox",
+		"sandbox mode (request journal, reset, faults, snapshots): auto (on when serving the demo), true or false; --sandbox alone is true (MORLITE_SANDBOX)")
 	fs.StringVar(&sf.journalText, "journal-size", envOr("MORLITE_JOURNAL_SIZE", strconv.Itoa(server.DefaultJournalSize)),
 		"API requests the sandbox's journal keeps in memory; 0 keeps none (MORLITE_JOURNAL_SIZE)")
+}
+
+// switchValue is a flag that reads like a switch but takes a value too:
+// --sandbox alone is --sandbox=true, and --sandbox=auto still works.
+type switchValue struct{ p *string }
+
+func (v switchValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v switchValue) Set(s string) error { *v.p = s; return nil }
+
+// IsBoolFlag lets the flag stand alone.
+func (v switchValue) IsBoolFlag() bool { return true }
+
+// joinSwitchValue turns "--name VALUE" into "--name=VALUE" when VALUE is
+// not a flag, so that a switch flag keeps its spaced form (--sandbox auto)
+// in a command that takes no other argument.
+func joinSwitchValue(args []string, name string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if (a == "-"+name || a == "--"+name) && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			a, i = a+"="+args[i+1], i+1
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // check refuses a bad --sandbox or --journal-size before anything is opened.

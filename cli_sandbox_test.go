@@ -93,6 +93,9 @@ func TestSandboxFlag(t *testing.T) {
 		{"DemoForcedOff", []string{"--db", filepath.Join(dir, "c.db"), "--sandbox", "false"}, ""},
 		{"LoadedDatabaseForcedOn", []string{"--db", loadedDB(t, fx), "--sandbox=1"}, "the database's contents as they were at startup"},
 		{"LoadedDatabaseAutoOff", []string{"--db", loadedDB(t, fx)}, ""},
+		{"FixturesSwitchOn", []string{"--db", filepath.Join(dir, "d.db"), "--fixtures", fx, "--sandbox"}, "the fixture file " + fx},
+		{"FixturesSwitchBeforeFlagOn", []string{"--db", filepath.Join(dir, "e.db"), "--sandbox", "--fixtures", fx}, "the fixture file " + fx},
+		{"FixturesSpacedAutoOff", []string{"--db", filepath.Join(dir, "f.db"), "--fixtures", fx, "--sandbox", "auto"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base, stderr, stop := startServe(t, tc.args...)

@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// readmeExample returns the lines of the shell block under the README's
+// readmeExample returns the lines of the shell block under docs/sandbox.md's
 // "## Testing your integration".
 func readmeExample(t *testing.T) []string {
 	t.Helper()
-	text, err := os.ReadFile("README.md")
+	text, err := os.ReadFile("docs/sandbox.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func readmeExample(t *testing.T) []string {
 	_, block, _ := strings.Cut(section, "```sh\n")
 	block, _, ok := strings.Cut(block, "\n```")
 	if !ok {
-		t.Fatal("the README has no shell block under Testing your integration")
+		t.Fatal("docs/sandbox.md has no shell block under Testing your integration")
 	}
 	return strings.Split(block, "\n")
 }
@@ -53,7 +53,7 @@ func shellWords(line string) []string {
 	return words
 }
 
-// curlRequest is the request a README curl line sends (the flags the
+// curlRequest is the request a documented curl line sends (the flags the
 // example uses: -s, -X, -H, -d), with its URL moved to base.
 func curlRequest(t *testing.T, line, base string) *http.Request {
 	t.Helper()
@@ -84,7 +84,7 @@ func curlRequest(t *testing.T, line, base string) *http.Request {
 	}
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil || !strings.HasPrefix(url, base) {
-		t.Fatalf("README line %q: %v", line, err)
+		t.Fatalf("docs/sandbox.md line %q: %v", line, err)
 	}
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ": ")
@@ -93,7 +93,7 @@ func curlRequest(t *testing.T, line, base string) *http.Request {
 	return req
 }
 
-// TestReadmeIntegrationExample runs the README's worked example, curl line
+// TestReadmeIntegrationExample runs docs/sandbox.md's worked example, curl line
 // by curl line, against a fresh demo server, and checks that each "# =>"
 // line is in the answer of the curl line above it.
 func TestReadmeIntegrationExample(t *testing.T) {

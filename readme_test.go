@@ -16,17 +16,36 @@ import (
 	"morlite/store"
 )
 
-// readmeTry is one "# answer" + curl pair from the README.
+// readmeTry is one "# answer" + curl pair from a document.
 type readmeTry struct{ want, url string }
 
-// readmeTries reads the "Things to try" block of the README.
+// readmeTries reads the "Things to try" block of the README and of
+// docs/demo.md, where the full list lives.
 func readmeTries(t *testing.T) []readmeTry {
 	t.Helper()
-	text, err := os.ReadFile("README.md")
+	var tries []readmeTry
+	for _, doc := range []string{"README.md", "docs/demo.md"} {
+		found := docTries(t, doc)
+		if len(found) < 3 {
+			t.Fatalf("found %d tries in %s", len(found), doc)
+		}
+		tries = append(tries, found...)
+	}
+	return tries
+}
+
+// docTries reads the "# answer" + curl pairs under a document's
+// "## Things to try" heading.
+func docTries(t *testing.T, doc string) []readmeTry {
+	t.Helper()
+	text, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, _ := strings.Cut(string(text), "## Things to try")
+	_, section, ok := strings.Cut(string(text), "## Things to try")
+	if !ok {
+		t.Fatalf("%s has no Things to try", doc)
+	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	var tries []readmeTry
 	want := ""
@@ -42,12 +61,13 @@ func readmeTries(t *testing.T) []readmeTry {
 	return tries
 }
 
-// TestReadmeTries runs every curl line of the README's "Things to try" on
-// a fresh demo database over real HTTP and checks the answer above it.
+// TestReadmeTries runs every curl line of the "Things to try" of the README
+// and docs/demo.md on a fresh demo database over real HTTP and checks the
+// answer above it.
 func TestReadmeTries(t *testing.T) {
 	tries := readmeTries(t)
 	if len(tries) < 20 {
-		t.Fatalf("found %d tries in the README", len(tries))
+		t.Fatalf("found %d tries in the README and docs/demo.md", len(tries))
 	}
 	demo, err := fixtures.Parse(fixtures.DemoName, fixtures.Demo, time.Now())
 	if err != nil {

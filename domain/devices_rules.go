@@ -2,7 +2,7 @@ package domain
 
 import "strings"
 
-// Device method errors (devices-users.md), by method.
+// Device method errors, by method.
 var (
 	ErrBadLogin           = refused("Bad login")
 	ErrPINUsed            = refused("PIN is already used")

@@ -36,7 +36,7 @@ func (e *Error) Error() string { return e.Message }
 // refused makes an ordinary MOR error answer.
 func refused(msg string) *Error { return &Error{Code: CodeRefused, Message: msg} }
 
-// Transport and pipeline errors (wire.md).
+// Transport and pipeline errors.
 var (
 	ErrBadRequest       = &Error{Code: CodeBadRequest, Message: "Invalid request body"}
 	ErrTooLarge         = &Error{Code: CodeTooLarge, Message: "Request too large"}
@@ -53,7 +53,7 @@ var (
 	ErrNotAuthDIDsMgr = refused("You are not authorized to manage DIDs")
 )
 
-// DID assignment errors (dids.md), in the order the checks run.
+// DID assignment errors, in the order the checks run.
 var (
 	ErrDeviceNotFound       = refused("Device was not found")
 	ErrDeviceNotAuthorized  = refused("Your are not authorized to use this Device")

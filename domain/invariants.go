@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// CheckDIDInvariants checks every DID of w against dids.md's DID model: the
+// CheckDIDInvariants checks every DID of w against the DID model: the
 // columns each status allows, a device DID's user being the device's user,
 // unique all-digit numbers, and references to rows that exist (a
 // reseller_id naming a reseller). It also checks that the last action log
@@ -166,7 +166,7 @@ func columnText(v any) string {
 }
 
 // CheckDIDChanges checks what may change between two states of one
-// database (dids.md's DID model bullets): a DID's number never changes;
+// database (the DID model's rules): a DID's number never changes;
 // only did_details_update edits provider_id, language, call_limit, comment,
 // reseller_comment, grace_time and call_count; only did_close and
 // did_subscription_stop write closed_till. The methods that ran are read

@@ -1,6 +1,6 @@
 package domain
 
-// DID lifecycle errors (dids.md): did_create, did_details_update, the closing
+// DID lifecycle errors: did_create, did_details_update, the closing
 // methods and dids_get. The trailing periods are MOR's.
 var (
 	ErrProviderNotFound       = refused("Provider was not found")

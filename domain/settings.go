@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// HashMode says which hash forms the server accepts (wire.md).
+// HashMode says which hash forms the server accepts.
 type HashMode string
 
 // Hash modes.
@@ -56,7 +56,7 @@ type SettingSpec struct {
 	field   func(*Settings) any
 }
 
-// SettingSpecs lists every setting in wire.md's order with its default.
+// SettingSpecs lists every setting, in the documented order, with its default.
 var SettingSpecs = []SettingSpec{
 	{"allow_api", KindBool, "0", func(s *Settings) any { return &s.AllowAPI }},
 	{"allow_get_api", KindBool, "0", func(s *Settings) any { return &s.AllowGetAPI }},

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// User method errors (devices-users.md).
+// User method errors.
 var (
 	ErrUserWasNotFound   = refused("User was not found")
 	ErrRegistrationOff   = refused("Registration over API is disabled")

@@ -12,7 +12,7 @@ import (
 )
 
 // Check proves a database sound: SQLite's integrity_check answers ok,
-// foreign_key_check finds nothing, and every DID keeps dids.md's model
+// foreign_key_check finds nothing, and every DID keeps the DID model
 // (domain.CheckDIDInvariants). Each problem found is one error of the
 // returned list; the error is for a database that could not be read. When
 // integrity_check finds damage, the rest is not checked.
