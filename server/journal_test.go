@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -208,11 +209,11 @@ func TestJournalOff(t *testing.T) {
 // TestJournalTruncatesLongAnswers keeps the first journalResponseMax bytes
 // of a data answer, cut between characters.
 func TestJournalTruncatesLongAnswers(t *testing.T) {
-	en := entryOf(Observation{Time: time.Now(), Body: []byte(strings.Repeat("é", journalResponseMax))})
+	en := entryOf(api.Observation{Time: time.Now(), Body: []byte(strings.Repeat("é", journalResponseMax))})
 	if !en.Truncated || len(en.Response) > journalResponseMax || len(en.Response) < journalResponseMax-1 || !utf8.ValidString(en.Response) {
 		t.Fatalf("truncated to %d bytes (flag %v), valid %v", len(en.Response), en.Truncated, utf8.ValidString(en.Response))
 	}
-	if en := entryOf(Observation{Answer: "DID created", Body: []byte("<page/>")}); en.Response != "" {
+	if en := entryOf(api.Observation{Answer: "DID created", Body: []byte("<page/>")}); en.Response != "" {
 		t.Fatalf("a message answer keeps its body: %q", en.Response)
 	}
 }
@@ -252,7 +253,7 @@ func TestJournalPage(t *testing.T) {
 // masked copy of the parameters and one slot of the ring.
 func BenchmarkJournalObserve(b *testing.B) {
 	j := newJournal(1000)
-	o := Observation{Time: time.Now(), Method: "did_device_assign", Known: true, Caller: "admin",
+	o := api.Observation{Time: time.Now(), Method: "did_device_assign", Known: true, Caller: "admin",
 		Params: domain.Params{"u": "admin", "did": "37060000001", "device_id": "2", "hash": "0123456789abcdef0123456789abcdef01234567"},
 		Answer: "Device assigned to DID", Status: 200, Latency: time.Millisecond}
 	b.ReportAllocs()
@@ -349,7 +350,7 @@ func TestJournalBoundsAHugeRequest(t *testing.T) {
 	if v := keepText(strings.Repeat("é", journalTextMax), &cut); !cut || !utf8.ValidString(v) || len(v) > journalTextMax+len("…") {
 		t.Errorf("keepText of a long UTF-8 text: %q (cut %v)", v, cut)
 	}
-	if en := entryOf(Observation{Params: domain.Params{"did": "1"}, Method: "dids_get"}); en.ParamsTruncated {
+	if en := entryOf(api.Observation{Params: domain.Params{"did": "1"}, Method: "dids_get"}); en.ParamsTruncated {
 		t.Error("a small request is flagged as cut")
 	}
 }

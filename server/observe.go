@@ -4,30 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"morlite/api"
 	"morlite/domain"
 )
-
-// Observation is one answered API request as the request journal and the
-// metrics see it. Params are the parameters as read, secrets included: an
-// observer that keeps or shows them must mask them (as the journal does: secretParam).
-type Observation struct {
-	Time    time.Time
-	Method  string // the canonical method name, as asked for when unknown
-	Known   bool   // the method is one morlite serves
-	Caller  string // the `u` parameter as sent
-	Params  domain.Params
-	Answer  string // MOR's message text; "" for an answer that carries data
-	Status  int    // the HTTP status
-	Latency time.Duration
-	Body    []byte // the answer as sent (before compression)
-	// Fault is the id of the sandbox fault rule that fired on the request;
-	// Status is 0 when it closed the connection with no answer.
-	Fault string
-}
-
-// Observer receives every answered API request, on the request's goroutine:
-// it must be quick and safe for concurrent use.
-type Observer func(Observation)
 
 // observe hands the finished request to every observer.
 func (s *Server) observe(r *request, start time.Time) {
@@ -39,7 +18,7 @@ func (s *Server) observe(r *request, start time.Time) {
 		// A panic is unwinding: recoverPanics answers MOR's 500 next.
 		r.status, r.answer = http.StatusInternalServerError, domain.ErrInternal.Message
 	}
-	o := Observation{
+	o := api.Observation{
 		Time:    start,
 		Method:  r.method,
 		Known:   known,
@@ -70,4 +49,11 @@ func messageOf(page *node) string {
 		return ""
 	}
 	return st.kids[0].text
+}
+
+// noteFault hands a fault to the store (see api.NoteFault).
+func (s *Server) noteFault(err error) {
+	if s.store != nil {
+		api.NoteFault(s.store, s.log, err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"morlite/domain"
+	"morlite/ops"
 )
 
 // Sandbox mode (WithSandbox): the request journal and the world reset, as
@@ -88,7 +89,7 @@ func (s *Server) sandboxRoutes() {
 // and must answer a probe during a long reset.
 func ungated(p string) bool {
 	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/") ||
-		p == healthPath || p == metricsPath
+		p == ops.HealthPath || p == ops.MetricsPath
 }
 
 // readAhead reads up to MaxBodyBytes+1 of r's body into memory, so that a

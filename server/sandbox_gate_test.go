@@ -19,6 +19,7 @@ import (
 
 	"morlite/domain"
 	"morlite/fixtures"
+	"morlite/ops"
 )
 
 // didsGetCount is how many DIDs a dids_get answer lists, or its error.
@@ -384,7 +385,7 @@ func TestReadAheadKeepsTheBodyRules(t *testing.T) {
 func TestProbesPassTheGate(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	e.srv.gate.Lock()
-	for _, path := range []string{healthPath, metricsPath} {
+	for _, path := range []string{ops.HealthPath, ops.MetricsPath} {
 		done := make(chan int, 1)
 		go func() { done <- e.get(path).Code }()
 		select {

@@ -6,13 +6,17 @@ package server
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
+	"morlite/ops"
 	"morlite/store"
 )
 
@@ -25,7 +29,7 @@ type Server struct {
 	// baseline, when set, is the constant answer of a NewBaseline server.
 	baseline []byte
 	// observers see every answered API request.
-	observers []Observer
+	observers []api.Observer
 	// sessions are the logged-in browsers of the pages.
 	sessions sessions
 	// logins throttles failed logins (web_login_guard.go).
@@ -47,7 +51,7 @@ type Server struct {
 type Option func(*Server)
 
 // WithObserver adds fn to the observers of every answered API request.
-func WithObserver(fn Observer) Option {
+func WithObserver(fn api.Observer) Option {
 	return func(s *Server) { s.observers = append(s.observers, fn) }
 }
 
@@ -119,6 +123,16 @@ func (s *Server) routes() {
 		"user_register":           {s.handleUserRegister, envStatus},
 	}
 	s.opsRoutes()
+}
+
+// opsRoutes adds /healthz and /metrics, and feeds the request metrics from
+// an observer. A NewBaseline server has no database and gets neither.
+func (s *Server) opsRoutes() {
+	if s.store == nil {
+		return
+	}
+	methods := slices.Sorted(maps.Keys(s.methods))
+	s.observers = append(s.observers, ops.Routes(s.echo, s.store, s.log, methods))
 }
 
 // ServeHTTP lets the server be used as an http.Handler.
