@@ -1,4 +1,12 @@
 // Package api is MOR's XML billing API as morlite serves it under
-// /billing/api: what an answered request looks like to those who watch the
-// API (Observation, Observer), and the one place a store fault is noted.
+// /billing/api/<method>: reading a request's parameters from any transport
+// MOR accepts (query, form, multipart, JSON), the pipeline every method
+// shares (API allowed, GET allowed, the method known, the caller looked up,
+// the hash checked with the key that applies), the methods themselves over
+// the store, and MOR's XML envelopes with their headers. Every domain error
+// becomes an envelope in one place, respondError. Those who watch the API
+// see each answered request as an Observation; an Interceptor may take a
+// request over once read (the sandbox's injected faults do). The API knows
+// nothing of pages, the sandbox or operations; the pages use its rules
+// (KeyFor, ParseQuery, Canonical, its texts).
 package api

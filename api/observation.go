@@ -2,6 +2,7 @@ package api
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"morlite/domain"
@@ -40,4 +41,47 @@ func NoteFault(st *store.Store, log *slog.Logger, err error) {
 	if at, _ := st.Corruption(); at.IsZero() && st.NoteError(err) {
 		log.Error("the database file is damaged: /healthz now reports it; stop the server and run morlite check", "err", err)
 	}
+}
+
+// observe hands the finished request to every observer.
+func (s *API) observe(r *request, start time.Time) {
+	if len(s.observers) == 0 {
+		return
+	}
+	_, known := s.methods[r.method]
+	if r.status == 0 && !r.dropped {
+		// A panic is unwinding: the panic's recovery answers MOR's 500 next.
+		r.status, r.answer = http.StatusInternalServerError, domain.ErrInternal.Message
+	}
+	o := Observation{
+		Time:    start,
+		Method:  r.method,
+		Known:   known,
+		Caller:  r.params.Get("u"),
+		Params:  r.params,
+		Answer:  r.answer,
+		Status:  r.status,
+		Latency: time.Since(start),
+		Body:    r.body,
+		Fault:   r.fault,
+	}
+	if r.dropped {
+		o.Status = 0
+	}
+	for _, fn := range s.observers {
+		fn(o)
+	}
+}
+
+// messageOf is the message of a status answer (<status><success>…),
+// "" for an answer that carries data.
+func messageOf(page *node) string {
+	if page.name != "page" || len(page.kids) != 1 {
+		return ""
+	}
+	st := page.kids[0]
+	if st.name != "status" || len(st.kids) != 1 || len(st.kids[0].kids) != 0 {
+		return ""
+	}
+	return st.kids[0].text
 }

@@ -311,7 +311,7 @@ func TestMaskResponseCutInsideASecret(t *testing.T) {
 // so that an entry stays small whatever a client sends.
 func TestJournalBoundsAHugeRequest(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
-	huge := strings.Repeat("ab", (MaxBodyBytes-100)/2)
+	huge := strings.Repeat("ab", (api.MaxBodyBytes-100)/2)
 	e.apiRequest("did_details_update", "application/x-www-form-urlencoded",
 		[]byte("u=admin&did=37060000001&comment="+url.QueryEscape(huge)))
 	many := url.Values{}

@@ -264,8 +264,8 @@ func TestMetricsUnknownMethodsBounded(t *testing.T) {
 	for _, l := range samples(text, "morlite_api_request_duration_seconds_count") {
 		methods[methodLabel.FindStringSubmatch(l)[1]] = true
 	}
-	if len(methods) != len(e.srv.methods)+1 || !methods["unknown"] {
-		t.Fatalf("%d method labels, want the %d served methods and unknown", len(methods), len(e.srv.methods))
+	if len(methods) != len(e.srv.api.Methods())+1 || !methods["unknown"] {
+		t.Fatalf("%d method labels, want the %d served methods and unknown", len(methods), len(e.srv.api.Methods()))
 	}
 	want := []string{fmt.Sprintf(`morlite_api_requests_total{answer="There is no such API",method="unknown"} %d`, n)}
 	if got := samples(text, "morlite_api_requests_total"); !slices.Equal(got, want) {
