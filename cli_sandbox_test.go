@@ -9,7 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"morlite/store"
 )
 
 // sandboxStatus sends a sandbox request with the demo's admin key and
@@ -220,4 +224,48 @@ func TestSandboxFlagsOverEnvironment(t *testing.T) {
 	if body := postText(t, base+seedQuery); !strings.Contains(body, "Device assigned to DID") {
 		t.Fatalf("the reset did not bring the demo back: %s", body)
 	}
+}
+
+// TestResetCountsRelativeDatesFromTheReset: a closed DID without closed_till
+// is closed until days_for_did_close days from its load; after a reset, from
+// the reset, not from the server's start.
+func TestResetCountsRelativeDatesFromTheReset(t *testing.T) {
+	fx := writeFixture(t, strings.Replace(labFixture, "dids:\n", "dids:\n  - {id: 2, did: \"123456780\", status: closed, device_id: 1}\n", 1))
+	db := filepath.Join(t.TempDir(), "morlite.db")
+	base, _, serving := startServe(t, "--db", db, "--fixtures", fx, "--sandbox=true")
+	stop := sync.OnceValue(serving)
+	defer stop()
+	started := time.Now()
+	// The default closed_till is to the second: let the clock pass one.
+	for !time.Now().Truncate(time.Second).After(started) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	resetAt := time.Now().UTC().Truncate(time.Second)
+	if code, body := sandboxStatus(t, http.MethodPost, base+"/sandbox/reset"); code != http.StatusOK {
+		t.Fatalf("reset: HTTP %d %s", code, body)
+	}
+	doneAt := time.Now().UTC()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := st.Export(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const days = 90 // days_for_did_close's default; the fixture sets none
+	for _, d := range w.DIDs {
+		if d.Number != "123456780" {
+			continue
+		}
+		if got := d.ClosedTill; got.Before(resetAt.AddDate(0, 0, days)) || got.After(doneAt.AddDate(0, 0, days)) {
+			t.Fatalf("closed_till %v, want %d days from the reset (%v)", got, days, resetAt)
+		}
+		return
+	}
+	t.Fatal("the closed DID is gone")
 }

@@ -16,6 +16,17 @@ import (
 	_ "modernc.org/sqlite"
 )
 
+// skipOrFail skips a test that cannot run on this machine; under CI (which
+// sets CI=true, as .ci/run does) it fails instead, so that a check CI is
+// meant to run is never silently left out.
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
 // makeReadOnly makes path unwritable: by its mode for an ordinary user; as
 // root (whom modes do not stop) with the immutable attribute.
 func makeReadOnly(t *testing.T, path string, mode os.FileMode) {
@@ -28,14 +39,23 @@ func makeReadOnly(t *testing.T, path string, mode os.FileMode) {
 		return
 	}
 	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
-		t.Skipf("running as root and chattr +i is unavailable (%v: %s): cannot make %s read-only", err, out, path)
+		skipOrFail(t, "running as root and chattr +i is unavailable (%v: %s): cannot make %s read-only", err, out, path)
 	}
 	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
 }
 
-// refusalCases builds each kind of database morlite must refuse and the
-// words its one line must carry besides the file's path.
-func refusalCases(t *testing.T) map[string]struct{ path, want string } {
+// refusalCase is a database morlite must refuse, the words its one line
+// must carry besides the file's path, and what makes it unusable right
+// before each run (nil when the file is unusable as it is).
+type refusalCase struct {
+	path, want string
+	prepare    func(t *testing.T)
+}
+
+// refusalCases builds each kind of database morlite must refuse. The
+// read-only cases are made read-only inside their own subtests, so that a
+// machine that cannot do it skips those alone.
+func refusalCases(t *testing.T) map[string]refusalCase {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte("hello, this is not a database\n"), 0o644)
@@ -70,18 +90,16 @@ func refusalCases(t *testing.T) map[string]struct{ path, want string } {
 	if err := run(t.Context(), []string{"load", "--db", readOnly, "--fixtures", writeFixture(t, crashFixture(1, 1))}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	makeReadOnly(t, readOnly, 0o444)
 	roDir := filepath.Join(dir, "rodir")
 	os.Mkdir(roDir, 0o755)
-	makeReadOnly(t, roDir, 0o555)
-	return map[string]struct{ path, want string }{
-		"TextFile":         {text, "is not a SQLite database"},
-		"OtherProgramsDB":  {foreign, "is a SQLite database of another program, not a morlite database (tables: customers)"},
-		"ReadOnlyFile":     {readOnly, "is not writable"},
-		"ReadOnlyDir":      {filepath.Join(roDir, "new.db"), "is not writable"},
-		"Directory":        {dir, "is a directory"},
-		"MissingDirectory": {filepath.Join(dir, "nope", "x.db"), "is not writable"},
-		"UnmigratableDB":   {clash, "cannot be migrated to morlite's schema"},
+	return map[string]refusalCase{
+		"TextFile":         {text, "is not a SQLite database", nil},
+		"OtherProgramsDB":  {foreign, "is a SQLite database of another program, not a morlite database (tables: customers)", nil},
+		"ReadOnlyFile":     {readOnly, "is not writable", func(t *testing.T) { makeReadOnly(t, readOnly, 0o444) }},
+		"ReadOnlyDir":      {filepath.Join(roDir, "new.db"), "is not writable", func(t *testing.T) { makeReadOnly(t, roDir, 0o555) }},
+		"Directory":        {dir, "is a directory", nil},
+		"MissingDirectory": {filepath.Join(dir, "nope", "x.db"), "is not writable", nil},
+		"UnmigratableDB":   {clash, "cannot be migrated to morlite's schema", nil},
 	}
 }
 
@@ -93,6 +111,9 @@ func TestStartupRefusesUnusableDatabase(t *testing.T) {
 	for name, c := range refusalCases(t) {
 		for _, cmd := range []string{"serve --addr 127.0.0.1:0", "load", "export"} {
 			t.Run(name+"/"+strings.Fields(cmd)[0], func(t *testing.T) {
+				if c.prepare != nil {
+					c.prepare(t)
+				}
 				before, _ := os.ReadFile(c.path)
 				var stderr bytes.Buffer
 				p := runMain(t, cmd+" --db "+c.path)

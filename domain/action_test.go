@@ -48,3 +48,15 @@ func TestWriteJSONIsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestActionByNobody: a row written with no known caller names user -1,
+// never the admin's 0.
+func TestActionByNobody(t *testing.T) {
+	d := DID{ID: 7, Number: "123", Status: StatusFree}
+	if a := DIDAction(time.Now(), Caller{}, "did_device_assign", d, d); a.UserID != -1 {
+		t.Fatalf("user_id %d, want -1", a.UserID)
+	}
+	if a := DIDAction(time.Now(), Caller{User: &User{ID: 3}}, "did_device_assign", d, d); a.UserID != 3 {
+		t.Fatalf("user_id %d, want the caller's 3", a.UserID)
+	}
+}

@@ -3,17 +3,23 @@ package domain
 import "testing"
 
 func TestCallerIDRoundTrip(t *testing.T) {
-	for _, tt := range []struct{ stored, name, number string }{
-		{`"Bob Smith" <37060>`, "Bob Smith", "37060"},
-		{`<37060>`, "", "37060"},
-		{``, "", ""},
-		{`37060`, "", "37060"},
+	for _, tt := range []struct {
+		stored, name, number string
+		roundTrip            bool // FormatCallerID writes stored back
+	}{
+		{`"Bob Smith" <37060>`, "Bob Smith", "37060", true},
+		{`<37060>`, "", "37060", true},
+		{``, "", "", true},
+		{`37060`, "", "37060", false},
+		{`"" <37060>`, "", "37060", false},
+		{`"Bob" 37060`, "Bob", "37060", false},
+		{`"Bob <37060>`, "", `"Bob <37060>`, false},
 	} {
 		name, number := ParseCallerID(tt.stored)
 		if name != tt.name || number != tt.number {
 			t.Errorf("ParseCallerID(%q) = %q, %q", tt.stored, name, number)
 		}
-		if tt.stored != "37060" && FormatCallerID(name, number) != tt.stored {
+		if tt.roundTrip && FormatCallerID(name, number) != tt.stored {
 			t.Errorf("FormatCallerID(%q, %q) = %q", name, number, FormatCallerID(name, number))
 		}
 	}

@@ -76,6 +76,50 @@ func TestCheckDIDInvariants(t *testing.T) {
 	}
 }
 
+// TestCheckDIDInvariantsEdges: a number of exactly 50 digits is sound and
+// one of 51 is not; the last move of a DID is its action of the highest id,
+// in whatever order the log is read.
+func TestCheckDIDInvariantsEdges(t *testing.T) {
+	w := modelWorld()
+	w.DIDs[0].Number = strings.Repeat("9", 50)
+	if errs := CheckDIDInvariants(w); len(errs) != 0 {
+		t.Fatalf("a 50-digit number: %v", errs)
+	}
+	w.DIDs[0].Number += "9"
+	if errs := CheckDIDInvariants(w); len(errs) != 1 || !strings.Contains(errs[0].Error(), "not 1 to 50 digits") {
+		t.Fatalf("a 51-digit number: %v", errs)
+	}
+	for name, order := range map[string][]int{"Ascending": {0, 1}, "Descending": {1, 0}} {
+		t.Run(name, func(t *testing.T) {
+			w := modelWorld()
+			w.DIDs[3].Status, w.DIDs[3].DeviceID, w.DIDs[3].UserID = StatusFree, 0, 0
+			moves := []Action{w.Actions[0], {ID: 2, TargetType: "did", TargetID: 4, Action: "did_device_unassign",
+				Data: `{"device_id":1,"status":"active","user_id":5}`, Data2: `{"device_id":0,"status":"free","user_id":0}`}}
+			w.Actions = []Action{moves[order[0]], moves[order[1]]}
+			if errs := CheckDIDInvariants(w); len(errs) != 0 {
+				t.Fatalf("the row is as the last move left it: %v", errs)
+			}
+		})
+	}
+}
+
+// TestCheckDIDChangesOnlyNewActions: a move logged before the first state
+// does not excuse a change made after it.
+func TestCheckDIDChangesOnlyNewActions(t *testing.T) {
+	before := modelWorld()
+	before.Actions = append(before.Actions, Action{ID: 2, TargetType: "did", TargetID: 2, Action: "did_details_update"})
+	after := modelWorld()
+	after.Actions = before.Actions
+	after.DIDs[1].Comment = "changed with no new row"
+	var all []string
+	for _, e := range CheckDIDChanges(before, after) {
+		all = append(all, e.Error())
+	}
+	if text := strings.Join(all, "\n"); !strings.Contains(text, "without did_details_update") || !strings.Contains(text, "no action log row") {
+		t.Fatalf("errors %q, want the comment change reported, with no row for it", all)
+	}
+}
+
 // TestCheckDIDChanges: columns no move may change are caught, and a logged
 // move passes.
 func TestCheckDIDChanges(t *testing.T) {

@@ -78,7 +78,7 @@ func TestDIDsGetScopes(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := e.list(tt.u); got != tt.want {
-				t.Fatalf("got %q, want %q", got, tt.want)
+				t.Fatalf("got %q, want %q\n%s", got, tt.want, e.logText())
 			}
 		})
 	}

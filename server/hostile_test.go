@@ -213,7 +213,18 @@ func TestHostileInputEveryMethod(t *testing.T) {
 	}
 	t.Logf("hostile input: %d values, %d transports, %d methods: %d requests", len(values), len(hostileTransports),
 		len(e0(t).srv.api.Methods()), tried)
+	if methods := len(e0(t).srv.api.Methods()); tried != hostileRequests || methods != hostileMethods {
+		t.Fatalf("%d requests over %d methods; the README promises %d over %d (a method that registers "+
+			"adds its own: update both figures and the README's Reliability section)", tried, methods, hostileRequests, hostileMethods)
+	}
 }
+
+// hostileRequests and hostileMethods are the figures the README's
+// Reliability section gives for this test.
+const (
+	hostileRequests = 22600
+	hostileMethods  = 19
+)
 
 // e0 is a server on the demo, for its method registry.
 func e0(t *testing.T) *env { return newEnv(t, demoYAML) }

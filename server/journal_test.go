@@ -354,3 +354,48 @@ func TestJournalBoundsAHugeRequest(t *testing.T) {
 		t.Error("a small request is flagged as cut")
 	}
 }
+
+// TestJournalSinceIsInclusive: since= keeps an entry made at exactly that
+// instant (the times a client reads back are milliseconds, so an entry's
+// own time is the boundary a poller sends), and drops one a millisecond
+// earlier.
+func TestJournalSinceIsInclusive(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	at := time.Date(2026, 11, 27, 5, 13, 49, 96_000_000, time.UTC)
+	for i, d := range []time.Duration{-time.Millisecond, 0, time.Millisecond} {
+		e.srv.journal.observe(api.Observation{Time: at.Add(d), Method: "m" + strconv.Itoa(i), Status: http.StatusOK})
+	}
+	for query, want := range map[string]string{
+		"since=2026-11-27T05:13:49.096Z":                            "2 3",
+		"since=" + url.QueryEscape("2026-11-27T07:13:49.096+02:00"): "2 3",
+		"since=2026-11-27T05:13:49.097Z":                            "3",
+		"since=2026-11-27T05:13:49.0961Z":                           "3",
+	} {
+		var ids []string
+		for _, en := range e.journalEntries(query) {
+			ids = append(ids, strconv.FormatInt(en.ID, 10))
+		}
+		if got := strings.Join(ids, " "); got != want {
+			t.Errorf("?%s: ids %q, want %q", query, got, want)
+		}
+	}
+}
+
+// TestJournalPageShowsTheNewest200: the page lists the newest 200 entries,
+// newest first, however many the journal holds.
+func TestJournalPageShowsTheNewest200(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	for i := 1; i <= 250; i++ {
+		e.srv.journal.observe(api.Observation{Time: time.Now(), Method: fmt.Sprintf("m%03d", i), Status: http.StatusOK})
+	}
+	w := e.browser()
+	w.login("admin", demoLogins["admin"])
+	a := w.get(journalPagePath)
+	shown := regexp.MustCompile(`>(m\d{3})</a>`).FindAllStringSubmatch(a.body, -1)
+	if a.status != http.StatusOK || len(shown) != 200 {
+		t.Fatalf("journal page: HTTP %d, %d entries shown, want 200", a.status, len(shown))
+	}
+	if shown[0][1] != "m250" || shown[199][1] != "m051" {
+		t.Fatalf("page shows %s..%s, want the newest first: m250..m051", shown[0][1], shown[199][1])
+	}
+}

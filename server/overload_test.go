@@ -2,8 +2,12 @@ package server
 
 import (
 	"fmt"
-	"net/url"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"morlite/store"
 )
@@ -17,23 +21,63 @@ func floodFixture(n int) string {
 	return bobsWorld([]string{`{id: 1, user_id: 5, name: "d1", extension: "101"}`}, dids)
 }
 
-// TestOverloadSheds floods a server whose writes are slow and whose queue is
-// short: some requests are shed at once with 503 "Server busy" and
-// Retry-After, the answered ones are correct, and the shed ones changed
+// TestOverloadSheds floods a server whose writer is held in the middle of a
+// write and whose queue holds 4: the held write and the 4 queued ones are
+// answered once the writer goes on, every other request is shed at once
+// with 503 "Server busy" and Retry-After, and the shed ones changed
 // nothing.
 func TestOverloadSheds(t *testing.T) {
-	const n = 120
-	e := newEnv(t, floodFixture(n), store.WithQueueSize(4), store.WithMaxBatch(1))
-	// Every DID write burns CPU inside SQLite, so the writer falls behind.
-	e.exec(`CREATE TRIGGER slow AFTER UPDATE ON dids BEGIN
-		SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x FROM c);
-	END`)
-	codes := e.postConcurrently(n, func(i int) (string, url.Values) {
-		return "did_device_assign", sign("did_device_assign", "admin", "device_id", "1", "did", fmt.Sprint(5000+i))
-	})
+	const n, queue = 120, 4
+	e := newEnv(t, floodFixture(n), store.WithQueueSize(queue), store.WithMaxBatch(1))
+	e.exec(`CREATE TRIGGER slow AFTER UPDATE ON dids BEGIN SELECT test_block('overload'); END`)
+	entered, release := holdBlock(t, "overload")
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+	defer release() // before ts.Close, which waits for the held requests
+	codes := make([]string, n+1)
+	var wg sync.WaitGroup
+	post := func(i int) {
+		defer wg.Done()
+		v := sign("did_device_assign", "admin", "device_id", "1", "did", fmt.Sprint(5000+i))
+		resp, err := http.Post(ts.URL+"/billing/api/did_device_assign?"+v.Encode(), "", nil)
+		if err != nil {
+			codes[i] = err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		codes[i] = fmt.Sprintf("%d %s %s", resp.StatusCode, resp.Header.Get("Retry-After"), answerTextOrRaw(string(body)))
+	}
+	wg.Add(n)
+	go post(1)
+	<-entered // the writer holds request 1 inside its transaction
+	for i := 2; i <= n; i++ {
+		go post(i)
+	}
+	waitShed(t, e, n-1-queue)
+	release()
+	wg.Wait()
+	checkFlood(t, e, codes, 1+queue)
+}
 
+// waitShed waits until the store has shed want writes.
+func waitShed(t *testing.T, e *env, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for e.st.WriteStats().Shed < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes shed, want %d", e.st.WriteStats().Shed, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// checkFlood checks each answer against its DID: exactly wantOK assigned,
+// the rest shed and unchanged.
+func checkFlood(t *testing.T, e *env, codes []string, wantOK int) {
+	t.Helper()
 	ok, shed := 0, 0
-	for i := 1; i <= n; i++ {
+	for i := 1; i < len(codes); i++ {
 		d := e.did(fmt.Sprint(5000 + i))
 		switch codes[i] {
 		case "200  Device assigned to DID":
@@ -50,8 +94,7 @@ func TestOverloadSheds(t *testing.T) {
 			t.Errorf("request %d: unexpected answer %q", i, codes[i])
 		}
 	}
-	t.Logf("%d answered, %d shed", ok, shed)
-	if shed == 0 || ok == 0 {
-		t.Fatalf("%d answered and %d shed: a flood must shed some and serve some", ok, shed)
+	if ok != wantOK || shed != len(codes)-1-wantOK {
+		t.Fatalf("%d answered and %d shed, want %d and %d", ok, shed, wantOK, len(codes)-1-wantOK)
 	}
 }

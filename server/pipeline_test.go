@@ -375,3 +375,31 @@ func hashOf(method string, params map[string]string, secret string) string {
 	_, text := domain.HashInput(method, domain.Params(params), domain.Documented)
 	return domain.Hash(text, secret)
 }
+
+// TestOtherBodiesIgnored: a body of another media type, or of none, is not
+// read (as Rails reads none): the query's parameters are the request's, even
+// when the body looks like a form that would change them.
+func TestOtherBodiesIgnored(t *testing.T) {
+	query := sign("did_trunk_device_assign", "admin", "did", "123456789", "device_id", "1").Encode()
+	body := "device_id=999&did=1&u=nobody&hash=0"
+	for _, ctype := range []string{"", "text/plain", "text/plain; charset=utf-8", "application/octet-stream",
+		"application/xml", "application/x-www-form-urlencoded-x", "form", ";;;"} {
+		name := strings.ReplaceAll(ctype, "/", "_")
+		if ctype == "" {
+			name = "None"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, demoYAML)
+			req := httptest.NewRequest(http.MethodPost, "/billing/api/did_trunk_device_assign?"+query, strings.NewReader(body))
+			if ctype != "" {
+				req.Header.Set("Content-Type", ctype)
+			} else {
+				req.Header.Del("Content-Type")
+			}
+			rec := e.do(req)
+			if got := answerText(t, rec.Body.String()); rec.Code != http.StatusOK || got != "Device assigned to DID" {
+				t.Fatalf("HTTP %d %q: the body was read as parameters", rec.Code, got)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -343,5 +344,36 @@ func TestResetFailureChangesNothing(t *testing.T) {
 	}
 	if e.dump() != before {
 		t.Fatal("a failed reset changed the database")
+	}
+}
+
+// TestResetKeepsJournalAndSessions: a reset, by the endpoint or the page,
+// keeps the journal's entries (with their ids) and the page sessions.
+func TestResetKeepsJournalAndSessions(t *testing.T) {
+	e := newSandboxEnv(t, demoYAML)
+	e.call("did_device_unassign", "admin", "did", "37060000006")
+	e.post("dids_get", sign("dids_get", "admin"))
+	w := e.browser()
+	w.login("admin", demoLogins["admin"])
+	ids := func() string {
+		var s []string
+		for _, en := range e.journalEntries("") {
+			s = append(s, strconv.FormatInt(en.ID, 10)+":"+en.Method)
+		}
+		return strings.Join(s, " ")
+	}
+	want := "1:did_device_unassign 2:dids_get"
+	e.reset("secret")
+	if got := ids(); got != want {
+		t.Fatalf("journal after POST /sandbox/reset: %q, want %q", got, want)
+	}
+	if a := w.post(resetPagePath, nil); a.status != http.StatusSeeOther || a.location != journalPagePath {
+		t.Fatalf("reset form: HTTP %d to %q", a.status, a.location)
+	}
+	if got := ids(); got != want {
+		t.Fatalf("journal after the reset form: %q, want %q", got, want)
+	}
+	if a := w.get(journalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, ">dids_get</a>") {
+		t.Fatalf("the page session or the journal did not survive the reset: HTTP %d to %q", a.status, a.location)
 	}
 }

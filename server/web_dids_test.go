@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -88,6 +89,25 @@ func TestDIDEditActionsNewestFirst(t *testing.T) {
 	un, as := strings.Index(log, "did_device_unassign"), strings.Index(log, "did_device_assign")
 	if un < 0 || as < 0 || un > as {
 		t.Fatalf("want the unassign above the assign: %q", log)
+	}
+}
+
+// TestDIDEditShowsTheNewest200Actions: a DID with a long past shows its
+// newest 200 action log rows, newest first, and says it cut the rest.
+func TestDIDEditShowsTheNewest200Actions(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	var rows []string
+	for i := 1; i <= 250; i++ {
+		rows = append(rows, fmt.Sprintf(`('2026-01-01 00:00:00', 0, 'did_details_update', 'did', 2, '', '{"comment":"n%03d"}')`, i))
+	}
+	e.exec("INSERT INTO actions (date, user_id, action, target_type, target_id, data, data2) VALUES " + strings.Join(rows, ", "))
+	page := e.loginAs("admin").get("/billing/dids/edit/2").body
+	shown := regexp.MustCompile(`n(\d{3})`).FindAllStringSubmatch(elementText(page, "did-actions"), -1)
+	if len(shown) != 200 || shown[0][1] != "250" || shown[199][1] != "051" {
+		t.Fatalf("%d rows shown, want the newest 200 (n250 to n051)", len(shown))
+	}
+	if !strings.Contains(page, "The newest 200 actions.") {
+		t.Fatal("the page does not say it shows the newest 200 actions")
 	}
 }
 

@@ -170,12 +170,17 @@ func TestLoginNeedsCSRF(t *testing.T) {
 	}
 }
 
+// wantPageCSP is the pages' policy written out, not read from pageCSP: no
+// script may run, and nothing but the pages' own stylesheet and images may
+// load.
+const wantPageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 func TestLoginCookiesAndHeaders(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
 	a := w.get(loginPath)
-	if a.header.Get("Content-Security-Policy") != pageCSP {
-		t.Errorf("CSP %q", a.header.Get("Content-Security-Policy"))
+	if got := a.header.Get("Content-Security-Policy"); got != wantPageCSP {
+		t.Errorf("CSP %q, want %q", got, wantPageCSP)
 	}
 	if !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") {
 		t.Errorf("Content-Type %q", a.header.Get("Content-Type"))
@@ -240,6 +245,7 @@ func TestSessionEndsWhenUserGoes(t *testing.T) {
 	for name, change := range map[string]string{
 		"Demoted": "UPDATE users SET usertype = 'user' WHERE username = 'reseller'",
 		"Blocked": "UPDATE users SET blocked = 1 WHERE username = 'reseller'",
+		"Deleted": "DELETE FROM users WHERE username = 'reseller'",
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, demoYAML)
@@ -332,7 +338,7 @@ func TestHomePage(t *testing.T) {
 		"accountant": "You are logged in as accountant: you see everything",
 		"reseller":   "You are logged in as a reseller: you see your own users, devices and DID pool only"} {
 		a := e.loginAs(user).get(homePath)
-		if a.status != http.StatusOK || !strings.Contains(a.body, says) || a.header.Get("Content-Security-Policy") != pageCSP {
+		if a.status != http.StatusOK || !strings.Contains(a.body, says) || a.header.Get("Content-Security-Policy") != wantPageCSP {
 			t.Errorf("%s: HTTP %d, lacks %q: %s", user, a.status, says, a.body)
 		}
 		for _, link := range []string{didListPath, "/billing/users/list", hashPagePath} {

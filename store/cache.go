@@ -74,7 +74,9 @@ func (c *userCache) put(name string, u *domain.User, g int64) {
 func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
 	if s.eng.shared {
 		// Another instance may have changed him a moment ago.
-		return getUser(ctx, s.reader(), "username = ?", username)
+		return reading(s, ctx, func(ctx context.Context) (*domain.User, error) {
+			return getUser(ctx, s.reader(), "username = ?", username)
+		})
 	}
 	if u, _, ok := s.users.get(username); ok {
 		return u, nil

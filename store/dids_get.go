@@ -45,7 +45,7 @@ func (w *where) add(cond string, args ...any) {
 }
 
 // searchWhere turns a dids_get search into its WHERE clause.
-func (st *Store) searchWhere(s domain.DIDSearch) where {
+func (st *Store) searchWhere(ctx context.Context, s domain.DIDSearch) (where, error) {
 	var w where
 	c := s.Caller
 	switch {
@@ -80,14 +80,60 @@ func (st *Store) searchWhere(s domain.DIDSearch) where {
 		w.add("lower(d.language) = lower(?)", *s.Language)
 	}
 	if s.Owner != nil {
-		// lower() on both sides: LIKE ignores ASCII case on SQLite only.
-		cond, arg := st.eng.likeCond(ownerName, *s.Owner, true)
-		w.add("d.status <> 'free' AND "+cond, arg)
+		if err := st.addOwnerPattern(ctx, &w, *s.Owner); err != nil {
+			return w, err
+		}
 	}
 	if s.HideTerminated {
 		w.add("d.status <> 'terminated'")
 	}
-	return w
+	return w, nil
+}
+
+// addOwnerPattern adds search_did_owner's LIKE on the owner's display name.
+// An engine whose LIKE recurses once per % (MariaDB: a pattern of
+// thousands of % against a name as long overruns the server thread's
+// stack) is given the ids of the users whose names match instead, matched
+// here with SQLite's LIKE rules (users are few; a DID's number, at most 50
+// digits, bounds that recursion by itself).
+func (st *Store) addOwnerPattern(ctx context.Context, w *where, pattern string) error {
+	p := collapsePercent(pattern)
+	if st.eng.likeWildcards == 0 || strings.Count(p, "%") <= st.eng.likeWildcards {
+		// lower() on both sides: LIKE ignores ASCII case on SQLite only.
+		cond, arg := st.eng.likeCond(ownerName, p, true)
+		w.add("d.status <> 'free' AND "+cond, arg)
+		return nil
+	}
+	ids, err := st.usersNamed(ctx, p)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		w.add("0")
+		return nil
+	}
+	w.add("d.status <> 'free' AND d.user_id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
+	return nil
+}
+
+// usersNamed returns the ids of the users whose display name matches the
+// LIKE pattern p.
+func (st *Store) usersNamed(ctx context.Context, p string) ([]any, error) {
+	users, err := queryAll(ctx, st.reader(), func(r scanner) (domain.User, error) {
+		var u domain.User
+		return u, r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username)
+	}, "SELECT id, first_name, last_name, username FROM users")
+	if err != nil {
+		return nil, err
+	}
+	pr := []rune(p)
+	var ids []any
+	for _, u := range users {
+		if likeMatch(pr, []rune(u.DisplayName())) {
+			ids = append(ids, u.ID)
+		}
+	}
+	return ids, nil
 }
 
 // addNumberPattern adds search_did_number's LIKE. SQLite cannot use the
@@ -128,7 +174,10 @@ func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]doma
 }
 
 func (s *Store) searchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
-	w := s.searchWhere(search)
+	w, err := s.searchWhere(ctx, search)
+	if err != nil {
+		return nil, err
+	}
 	query := ""
 	if len(w.conds) > 0 {
 		query += " WHERE " + strings.Join(w.conds, " AND ")

@@ -42,7 +42,10 @@ func (s *Store) DIDDetailByID(ctx context.Context, search domain.DIDSearch, id i
 }
 
 func (s *Store) didDetailByID(ctx context.Context, search domain.DIDSearch, id int64) (*DIDDetail, error) {
-	w := s.searchWhere(search)
+	w, err := s.searchWhere(ctx, search)
+	if err != nil {
+		return nil, err
+	}
 	w.add("d.id = ?", id)
 	query := "SELECT " + listColumns + `, coalesce(o.username, ''), coalesce(r.username, ''),
 		coalesce(dv.istrunk, 0)` + listFrom + " WHERE " + strings.Join(w.conds, " AND ")

@@ -47,6 +47,9 @@ type dialect struct {
 	// likeLimit is the longest LIKE pattern the engine takes (0: no
 	// limit); a longer one is matched by morlite_like (like.go).
 	likeLimit int
+	// likeWildcards is the most % a LIKE on a long text may hold (0: no
+	// limit); see addOwnerPattern.
+	likeWildcards int
 	// shared: other processes write the same database, so nothing may be
 	// served from a copy kept in this one.
 	shared bool

@@ -43,7 +43,10 @@ var mysqlDialect = &dialect{
 	probe:      "SELECT 1",
 	// MySQL's LIKE treats a backslash as an escape; SQLite's has none.
 	likePattern: func(p string) string { return strings.ReplaceAll(p, `\`, `\\`) },
-	shared:      true,
+	// MariaDB's LIKE recurses at each %: 256 stay far inside the default
+	// thread stack (thousands overran it in a test).
+	likeWildcards: 256,
+	shared:        true,
 }
 
 // galeraDialect is mysqlDialect on a Galera cluster node: a write
@@ -67,7 +70,7 @@ var galeraDialect = func() *dialect {
 // as 0, not replaced by the next AUTO_INCREMENT value.
 const sqlMode = "'ANSI_QUOTES,PIPES_AS_CONCAT,STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'"
 
-// mysqlConns is how many connections each MySQL pool keeps: writes run
+// mysqlConns is how many connections the MySQL write pool keeps: writes run
 // side by side, each in its own transaction (InnoDB commits them as a
 // group), and the server arbitrates between them with row locks.
 const mysqlConns = 16
@@ -189,7 +192,8 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 	if s.write, err = mysqlPool(cfg, mysqlConns); err != nil {
 		return nil, err
 	}
-	if s.read, err = mysqlPool(cfg, mysqlConns); err != nil {
+	s.initLanes() // admit.go: the read pool has a connection for every admitted read
+	if s.read, err = mysqlPool(cfg, s.readPoolSize()); err != nil {
 		s.write.Close()
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 	if s.eng.shared {
 		// Another instance may have reset the world a moment ago: read
 		// them again for every request (once per request, see OneRequest).
-		return s.requestSettings(ctx)
+		return reading(s, ctx, s.requestSettings)
 	}
 	g := s.settings.gen.Load()
 	if c := s.settings.val.Load(); c != nil && c.gen == g {

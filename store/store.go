@@ -90,6 +90,9 @@ type Store struct {
 	names     nameCache
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
+	// beforeCommit, when set (by tests only, before the first write), runs
+	// on the writer goroutine after a batch's jobs ran and before it commits.
+	beforeCommit func()
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the

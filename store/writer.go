@@ -195,7 +195,7 @@ func (s *Store) runBatch(batch []*job) {
 	ran, rest := s.runJobs(tx, batch, results)
 	if batch[0].solo && results[0] != nil {
 		tx.Rollback() // a solo job runs without a savepoint (runJob)
-	} else if err := tx.Commit(); err != nil {
+	} else if err := s.commit(tx); err != nil {
 		for i := range ran {
 			if results[i] == nil {
 				results[i] = writeFailedError{err}
@@ -213,6 +213,14 @@ func (s *Store) runBatch(batch []*job) {
 	if len(rest) > 0 {
 		s.runBatch(rest)
 	}
+}
+
+// commit commits a batch's transaction; tests hold it with beforeCommit.
+func (s *Store) commit(tx *sql.Tx) error {
+	if s.beforeCommit != nil {
+		s.beforeCommit()
+	}
+	return tx.Commit()
 }
 
 // runJobs runs each job in its own savepoint. When SQLite has rolled back
