@@ -8,5 +8,7 @@
 // see each answered request as an Observation; an Interceptor may take a
 // request over once read (the sandbox's injected faults do). The API knows
 // nothing of pages, the sandbox or operations; the pages use its rules
-// (KeyFor, ParseQuery, Canonical, its texts).
+// (KeyFor, ParseQuery, Canonical, its texts). Compressing an answer
+// (devices_get, for a client that accepts gzip) lives here rather than with
+// the shared middleware: only the API compresses, and only that method.
 package api
