@@ -4,13 +4,14 @@ import (
 	"context"
 	"testing"
 
+	"morlite/api"
 	"morlite/domain"
 	"morlite/fixtures"
 )
 
 func TestDeviceDeleteTexts(t *testing.T) {
 	ok := "Device was deleted"
-	runEnvScenarios(t, "device_delete", envPage, []scenario{
+	runEnvScenarios(t, "device_delete", api.EnvPage, []scenario{
 		{"Success", "", "admin", []string{"device", "2"}, ok},
 		{"SuccessAccountant", "", "accountant", []string{"device", "2"}, ok},
 		{"SuccessReseller", "", "reseller", []string{"device", "4"}, ok},

@@ -2,11 +2,13 @@ package server
 
 import (
 	"testing"
+
+	"morlite/api"
 )
 
 func TestDeviceUpdateTexts(t *testing.T) {
 	ok := "Device successfully updated"
-	runEnvScenarios(t, "device_update", envStatus, []scenario{
+	runEnvScenarios(t, "device_update", api.EnvStatus, []scenario{
 		{"Success", "", "admin", []string{"device", "2", "trunk", "1"}, ok},
 		{"SuccessNothingSent", "", "admin", []string{"device", "2"}, ok},
 		{"SuccessAccountant", "", "accountant", []string{"device", "2", "description", "x"}, ok},
@@ -48,7 +50,7 @@ func TestDeviceUpdateTexts(t *testing.T) {
 
 // TestDeviceUpdateOrder proves which check answers where two fail.
 func TestDeviceUpdateOrder(t *testing.T) {
-	runEnvScenarios(t, "device_update", envStatus, []scenario{
+	runEnvScenarios(t, "device_update", api.EnvStatus, []scenario{
 		{"RightBeforeNotFound", "", "readonly", []string{"device", "999"}, "You are not authorised to use this functionality"},
 		{"NotFoundBeforeInvalid", "", "admin", []string{"device", "999", "trunk", "9"}, "Device was not found"},
 		{"AuthenticationBeforeTrunk", "", "admin", []string{"device", "2", "authentication", "x", "trunk", "9"}, "Invalid authentication"},

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"testing"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -15,7 +16,7 @@ var (
 )
 
 func TestDeviceCreateTexts(t *testing.T) {
-	runEnvScenarios(t, "device_create", envPage, []scenario{
+	runEnvScenarios(t, "device_create", api.EnvPage, []scenario{
 		{"Success", "", "admin", []string{"user_id", "5"}, "Device created"},
 		{"SuccessReseller", "", "reseller", []string{"user_id", "6"}, "Device created"},
 		{"SuccessAdminForHimself", "", "admin", []string{"user_id", "0"}, "Device created"},
@@ -60,7 +61,7 @@ func TestDeviceCreateTexts(t *testing.T) {
 
 // TestDeviceCreateOrder proves which check answers where two fail.
 func TestDeviceCreateOrder(t *testing.T) {
-	runEnvScenarios(t, "device_create", envPage, []scenario{
+	runEnvScenarios(t, "device_create", api.EnvPage, []scenario{
 		{"BadLoginBeforeAccessDenied", "", "nobody", []string{"user_id", "999"}, "Bad login"},
 		{"TargetBeforeAccountantRight", "", "accountant", []string{"user_id", "999", "pin", "x"}, "Access Denied"},
 		{"AccessDeniedBeforeCallerID", "", "admin", []string{"user_id", "999", "caller_id", "x"}, "Access Denied"},
@@ -194,7 +195,7 @@ func TestDeviceCreateWriteFails(t *testing.T) {
 	e.failWrites("devices")
 	before := e.worldRows()
 	body := e.post("device_create", sign("device_create", "admin", "user_id", "5")).Body.String()
-	if body != errBody(envPage, "Device was not created") {
+	if body != errBody(api.EnvPage, "Device was not created") {
 		t.Fatalf("answer %s", body)
 	}
 	if e.worldRows() != before {

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+
+	"morlite/api"
 )
 
 // listedDID is one <did> of dids_get; a nil field was left out.
@@ -170,7 +172,7 @@ func TestDIDsGetPaging(t *testing.T) {
 // TestDIDsGetRendering pins the XML, element by element, for each viewer.
 func TestDIDsGetRendering(t *testing.T) {
 	e := newEnv(t, demoYAML)
-	admin := xmlDecl + `
+	admin := api.XMLDecl + `
 <page>
   <dids>
     <did>
@@ -194,7 +196,7 @@ func TestDIDsGetRendering(t *testing.T) {
 	if got := e.body("dids_get", "admin", "search_did_number", "37060000021"); got != admin {
 		t.Fatalf("admin sees:\n%s\nwant:\n%s", got, admin)
 	}
-	reseller := xmlDecl + `
+	reseller := api.XMLDecl + `
 <page>
   <dids>
     <did>
@@ -216,7 +218,7 @@ func TestDIDsGetRendering(t *testing.T) {
 	if got := e.body("dids_get", "reseller", "search_did_number", "37060000021"); got != reseller {
 		t.Fatalf("reseller sees:\n%s\nwant:\n%s", got, reseller)
 	}
-	carol := xmlDecl + `
+	carol := api.XMLDecl + `
 <page>
   <dids>
     <did>

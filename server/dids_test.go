@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -20,7 +21,7 @@ type scenario struct {
 // envelope); a success must also write exactly one action row.
 func runScenarios(t *testing.T, method string, tests []scenario) {
 	t.Helper()
-	runTable(t, method, envStatus, tests, func(t *testing.T, e *env, got string, actionsBefore int) {
+	runTable(t, method, api.EnvStatus, tests, func(t *testing.T, e *env, got string, actionsBefore int) {
 		if n := len(e.actions()) - actionsBefore; n != 1 {
 			t.Fatalf("success %q wrote %d action rows, want 1", got, n)
 		}

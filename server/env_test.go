@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"morlite/api"
 	"morlite/domain"
 	"morlite/fixtures"
 	"morlite/internal/mariadbtest"
@@ -291,7 +292,7 @@ func answerText(t *testing.T, body string) string {
 
 func parseAnswer(t *testing.T, body string) answer {
 	t.Helper()
-	if !strings.HasPrefix(body, xmlDecl+"\n") {
+	if !strings.HasPrefix(body, api.XMLDecl+"\n") {
 		t.Fatalf("answer does not start with the XML declaration: %q", body)
 	}
 	var a answer

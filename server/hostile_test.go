@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"morlite/api"
 	"morlite/internal/mariadbtest"
 	"morlite/store"
 )
@@ -193,7 +194,7 @@ var goErrorSigns = []string{"strconv", "invalid syntax", "sql:", "SQL", "sqlite"
 func TestHostileInputEveryMethod(t *testing.T) {
 	skipUnderRace(t)
 	tried, values := 0, hostileValues
-	for method := range e0(t).srv.methods {
+	for _, method := range e0(t).srv.api.Methods() {
 		names := append(paramsOf(method), "hash")
 		t.Run(method, func(t *testing.T) {
 			h := newHostileEnv(t)
@@ -211,8 +212,8 @@ func TestHostileInputEveryMethod(t *testing.T) {
 		})
 	}
 	t.Logf("hostile input: %d values, %d transports, %d methods: %d requests", len(values), len(hostileTransports),
-		len(e0(t).srv.methods), tried)
-	if methods := len(e0(t).srv.methods); tried != hostileRequests || methods != hostileMethods {
+		len(e0(t).srv.api.Methods()), tried)
+	if methods := len(e0(t).srv.api.Methods()); tried != hostileRequests || methods != hostileMethods {
 		t.Fatalf("%d requests over %d methods; the README promises %d over %d (a method that registers "+
 			"adds its own: update both figures and the README's Reliability section)", tried, methods, hostileRequests, hostileMethods)
 	}
@@ -320,7 +321,7 @@ func (h *hostileEnv) try(method string, tr transport, name, value string) {
 	default:
 		h.t.Errorf("%s: HTTP %d: %s", label, rec.Code, body)
 	}
-	if !strings.HasPrefix(body, xmlDecl+"\n") || !wellFormed(body) {
+	if !strings.HasPrefix(body, api.XMLDecl+"\n") || !wellFormed(body) {
 		h.t.Errorf("%s: not a MOR envelope: %q", label, body)
 	}
 	for _, sign := range goErrorSigns {

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"morlite/api"
 )
 
 // TestHTTPServerLimits pins the http.Server's timeouts and header limit: a
@@ -48,12 +52,15 @@ func TestHTTPServerLimits(t *testing.T) {
 
 // panicky registers a method that panics, as a bug in a handler would.
 func panicky(e *env) {
-	e.srv.methods["panic_test"] = apiMethod{func(*request) (*node, error) {
-		panic("boom: secret detail of a bug")
-	}, envStatus}
+	e.srv.api.Intercept(func(c echo.Context, call *api.Call) (bool, error) {
+		if call.Method() == "panic_test" {
+			panic("boom: secret detail of a bug")
+		}
+		return false, nil
+	})
 }
 
-const internalErrorPage = xmlDecl + "\n<page>\n  <status>\n    <error>Internal error</error>\n  </status>\n</page>\n"
+const internalErrorPage = api.XMLDecl + "\n<page>\n  <status>\n    <error>Internal error</error>\n  </status>\n</page>\n"
 
 // TestPanicAnswersMOREnvelope: a panicking method answers 500 with MOR's
 // envelope and "Internal error", logs the panic, and the server goes on.
@@ -80,17 +87,17 @@ func TestPanicAnswersMOREnvelope(t *testing.T) {
 func TestSecureHeadersOnEveryAnswer(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	panicky(e)
-	api := "/billing/api/"
-	big := bytes.Repeat([]byte("a"), MaxBodyBytes+1)
+	big := bytes.Repeat([]byte("a"), api.MaxBodyBytes+1)
+	path := "/billing/api/"
 	reqs := map[string]*http.Request{
-		"Success":   httptest.NewRequest(http.MethodPost, api+"did_device_unassign?"+sign("did_device_unassign", "admin", "did", "37060000006").Encode(), nil),
-		"Error":     httptest.NewRequest(http.MethodPost, api+"did_device_unassign?u=admin", nil),
-		"NoSuchAPI": httptest.NewRequest(http.MethodPost, api+"nope", nil),
+		"Success":   httptest.NewRequest(http.MethodPost, path+"did_device_unassign?"+sign("did_device_unassign", "admin", "did", "37060000006").Encode(), nil),
+		"Error":     httptest.NewRequest(http.MethodPost, path+"did_device_unassign?u=admin", nil),
+		"NoSuchAPI": httptest.NewRequest(http.MethodPost, path+"nope", nil),
 		"NotFound":  httptest.NewRequest(http.MethodGet, "/elsewhere", nil),
-		"Verb405":   httptest.NewRequest(http.MethodPut, api+"did_device_assign", nil),
-		"Body400":   jsonRequest(api+"did_device_assign", `{"u": [1]}`),
-		"Body413":   httptest.NewRequest(http.MethodPost, api+"did_device_assign", bytes.NewReader(big)),
-		"Panic500":  httptest.NewRequest(http.MethodPost, api+"panic_test?"+sign("panic_test", "admin").Encode(), nil),
+		"Verb405":   httptest.NewRequest(http.MethodPut, path+"did_device_assign", nil),
+		"Body400":   jsonRequest(path+"did_device_assign", `{"u": [1]}`),
+		"Body413":   httptest.NewRequest(http.MethodPost, path+"did_device_assign", bytes.NewReader(big)),
+		"Panic500":  httptest.NewRequest(http.MethodPost, path+"panic_test?"+sign("panic_test", "admin").Encode(), nil),
 	}
 	wantCode := map[string]int{"Success": 200, "Error": 200, "NoSuchAPI": 200, "NotFound": 404, "Verb405": 405,
 		"Body400": 400, "Body413": 413, "Panic500": 500}

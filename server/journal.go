@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -117,7 +118,7 @@ func maskResponse(s string) string {
 
 // entryOf builds the entry for an observation, secrets masked, before the
 // journal's lock is taken.
-func entryOf(o Observation) journalEntry {
+func entryOf(o api.Observation) journalEntry {
 	params, cut := keptParams(o.Params)
 	e := journalEntry{
 		Time:      o.Time.UTC().Format(journalTimeFormat),
@@ -191,7 +192,7 @@ func runeCut[T string | []byte](b T, max int) int {
 }
 
 // observe is the journal's Observer.
-func (j *journal) observe(o Observation) {
+func (j *journal) observe(o api.Observation) {
 	e := entryOf(o)
 	j.mu.Lock()
 	defer j.mu.Unlock()

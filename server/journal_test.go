@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -208,11 +209,11 @@ func TestJournalOff(t *testing.T) {
 // TestJournalTruncatesLongAnswers keeps the first journalResponseMax bytes
 // of a data answer, cut between characters.
 func TestJournalTruncatesLongAnswers(t *testing.T) {
-	en := entryOf(Observation{Time: time.Now(), Body: []byte(strings.Repeat("é", journalResponseMax))})
+	en := entryOf(api.Observation{Time: time.Now(), Body: []byte(strings.Repeat("é", journalResponseMax))})
 	if !en.Truncated || len(en.Response) > journalResponseMax || len(en.Response) < journalResponseMax-1 || !utf8.ValidString(en.Response) {
 		t.Fatalf("truncated to %d bytes (flag %v), valid %v", len(en.Response), en.Truncated, utf8.ValidString(en.Response))
 	}
-	if en := entryOf(Observation{Answer: "DID created", Body: []byte("<page/>")}); en.Response != "" {
+	if en := entryOf(api.Observation{Answer: "DID created", Body: []byte("<page/>")}); en.Response != "" {
 		t.Fatalf("a message answer keeps its body: %q", en.Response)
 	}
 }
@@ -252,7 +253,7 @@ func TestJournalPage(t *testing.T) {
 // masked copy of the parameters and one slot of the ring.
 func BenchmarkJournalObserve(b *testing.B) {
 	j := newJournal(1000)
-	o := Observation{Time: time.Now(), Method: "did_device_assign", Known: true, Caller: "admin",
+	o := api.Observation{Time: time.Now(), Method: "did_device_assign", Known: true, Caller: "admin",
 		Params: domain.Params{"u": "admin", "did": "37060000001", "device_id": "2", "hash": "0123456789abcdef0123456789abcdef01234567"},
 		Answer: "Device assigned to DID", Status: 200, Latency: time.Millisecond}
 	b.ReportAllocs()
@@ -310,7 +311,7 @@ func TestMaskResponseCutInsideASecret(t *testing.T) {
 // so that an entry stays small whatever a client sends.
 func TestJournalBoundsAHugeRequest(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
-	huge := strings.Repeat("ab", (MaxBodyBytes-100)/2)
+	huge := strings.Repeat("ab", (api.MaxBodyBytes-100)/2)
 	e.apiRequest("did_details_update", "application/x-www-form-urlencoded",
 		[]byte("u=admin&did=37060000001&comment="+url.QueryEscape(huge)))
 	many := url.Values{}
@@ -349,7 +350,7 @@ func TestJournalBoundsAHugeRequest(t *testing.T) {
 	if v := keepText(strings.Repeat("é", journalTextMax), &cut); !cut || !utf8.ValidString(v) || len(v) > journalTextMax+len("…") {
 		t.Errorf("keepText of a long UTF-8 text: %q (cut %v)", v, cut)
 	}
-	if en := entryOf(Observation{Params: domain.Params{"did": "1"}, Method: "dids_get"}); en.ParamsTruncated {
+	if en := entryOf(api.Observation{Params: domain.Params{"did": "1"}, Method: "dids_get"}); en.ParamsTruncated {
 		t.Error("a small request is flagged as cut")
 	}
 }
@@ -362,7 +363,7 @@ func TestJournalSinceIsInclusive(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	at := time.Date(2026, 11, 27, 5, 13, 49, 96_000_000, time.UTC)
 	for i, d := range []time.Duration{-time.Millisecond, 0, time.Millisecond} {
-		e.srv.journal.observe(Observation{Time: at.Add(d), Method: "m" + strconv.Itoa(i), Status: http.StatusOK})
+		e.srv.journal.observe(api.Observation{Time: at.Add(d), Method: "m" + strconv.Itoa(i), Status: http.StatusOK})
 	}
 	for query, want := range map[string]string{
 		"since=2026-11-27T05:13:49.096Z":                            "2 3",
@@ -385,7 +386,7 @@ func TestJournalSinceIsInclusive(t *testing.T) {
 func TestJournalPageShowsTheNewest200(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	for i := 1; i <= 250; i++ {
-		e.srv.journal.observe(Observation{Time: time.Now(), Method: fmt.Sprintf("m%03d", i), Status: http.StatusOK})
+		e.srv.journal.observe(api.Observation{Time: time.Now(), Method: fmt.Sprintf("m%03d", i), Status: http.StatusOK})
 	}
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])

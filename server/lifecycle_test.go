@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -15,7 +16,7 @@ func (e *env) body(method, u string, kv ...string) string {
 
 func TestDIDCreateAnswer(t *testing.T) {
 	e := newEnv(t, demoYAML)
-	want := xmlDecl + `
+	want := api.XMLDecl + `
 <page>
   <status>
     <success>DID created</success>
@@ -32,7 +33,7 @@ func TestDIDCreateAnswer(t *testing.T) {
 	if d.Status != domain.StatusFree || d.ResellerID != 0 || d.ProviderID != 1 || d.Language != "en" || d.UserID != 0 {
 		t.Fatalf("new DID = %+v", d)
 	}
-	wantTest := xmlDecl + `
+	wantTest := api.XMLDecl + `
 <page>
   <status>
     <success>DID created</success>
@@ -92,7 +93,7 @@ func TestClosingWriteFailure(t *testing.T) {
 
 func TestDIDDeleteAnswer(t *testing.T) {
 	e := newEnv(t, demoYAML)
-	want := xmlDecl + `
+	want := api.XMLDecl + `
 <page>
   <status>
     <status>DID successfully deleted</status>

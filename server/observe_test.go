@@ -9,23 +9,24 @@ import (
 	"sync"
 	"testing"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
 // observed builds the env's server again with an observer that keeps what
 // it sees.
-func observed(e *env) func() []Observation {
+func observed(e *env) func() []api.Observation {
 	var mu sync.Mutex
-	var seen []Observation
-	e.srv = New(e.st, slog.New(slog.NewTextHandler(io.Discard, nil)), WithObserver(func(o Observation) {
+	var seen []api.Observation
+	e.srv = New(e.st, slog.New(slog.NewTextHandler(io.Discard, nil)), WithObserver(func(o api.Observation) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, o)
 	}))
-	return func() []Observation {
+	return func() []api.Observation {
 		mu.Lock()
 		defer mu.Unlock()
-		return append([]Observation(nil), seen...)
+		return append([]api.Observation(nil), seen...)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"morlite/api"
 )
 
 // shownPage is what oldText answers for a success page that carries no
@@ -55,14 +57,14 @@ func oldText(t *testing.T, body string) string {
 }
 
 // errBody is the exact answer of an error text in an envelope.
-func errBody(env envelope, text string) string {
+func errBody(env api.Envelope, text string) string {
 	switch env {
-	case envPage:
-		return xmlDecl + "\n<page>\n  <error>" + text + "</error>\n</page>\n"
-	case envBare:
-		return xmlDecl + "\n<error>" + text + "</error>\n"
+	case api.EnvPage:
+		return api.XMLDecl + "\n<page>\n  <error>" + text + "</error>\n</page>\n"
+	case api.EnvBare:
+		return api.XMLDecl + "\n<error>" + text + "</error>\n"
 	}
-	return xmlDecl + "\n<page>\n  <status>\n    <error>" + text + "</error>\n  </status>\n</page>\n"
+	return api.XMLDecl + "\n<page>\n  <status>\n    <error>" + text + "</error>\n  </status>\n</page>\n"
 }
 
 // worldRows dumps users, devices, DIDs, dial plans and the action log, to
@@ -78,7 +80,7 @@ func (e *env) worldRows() string {
 
 // runEnvScenarios runs each scenario on a fresh world and checks its text;
 // an error must be exactly the method's envelope and change nothing.
-func runEnvScenarios(t *testing.T, method string, env envelope, tests []scenario) {
+func runEnvScenarios(t *testing.T, method string, env api.Envelope, tests []scenario) {
 	t.Helper()
 	runTable(t, method, env, tests, nil)
 }
@@ -87,7 +89,7 @@ func runEnvScenarios(t *testing.T, method string, env envelope, tests []scenario
 // it names a fixture) and checks the answer's text; an error answer must be
 // exactly the method's envelope kind and leave every table as it was; a
 // success is handed to onSuccess, when given, with the action rows before.
-func runTable(t *testing.T, method string, kind envelope, tests []scenario, onSuccess func(t *testing.T, e *env, got string, actionsBefore int)) {
+func runTable(t *testing.T, method string, kind api.Envelope, tests []scenario, onSuccess func(t *testing.T, e *env, got string, actionsBefore int)) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"morlite/ops"
 )
 
 // get sends a GET for path through the real router.
@@ -114,8 +116,8 @@ func TestHealthzFailing(t *testing.T) {
 func TestHealthzWriterStuck(t *testing.T) {
 	sqliteOnly(t, "SQLite's one writer connection, which a held write holds")
 	e := newEnv(t, demoYAML)
-	defer func(d time.Duration) { healthTimeout = d }(healthTimeout)
-	healthTimeout = 50 * time.Millisecond
+	defer func(d time.Duration) { ops.HealthTimeout = d }(ops.HealthTimeout)
+	ops.HealthTimeout = 50 * time.Millisecond
 	// This update stops inside its transaction, on the writer's connection,
 	// until released.
 	e.exec(`CREATE TRIGGER slow AFTER UPDATE ON dids WHEN NEW.comment = 'slow' BEGIN
@@ -140,7 +142,7 @@ func TestHealthzWriterStuck(t *testing.T) {
 	}
 	// The check after the write gets the real timeout: 50 ms is too short
 	// for even a trivial read on a loaded machine.
-	healthTimeout = 5 * time.Second
+	ops.HealthTimeout = 5 * time.Second
 	if rec := e.get("/healthz"); rec.Code != http.StatusOK {
 		t.Fatalf("after the write: HTTP %d %s", rec.Code, rec.Body)
 	}
@@ -272,69 +274,13 @@ func TestMetricsUnknownMethodsBounded(t *testing.T) {
 	for _, l := range samples(text, "morlite_api_request_duration_seconds_count") {
 		methods[methodLabel.FindStringSubmatch(l)[1]] = true
 	}
-	if len(methods) != len(e.srv.methods)+1 || !methods["unknown"] {
-		t.Fatalf("%d method labels, want the %d served methods and unknown", len(methods), len(e.srv.methods))
+	if len(methods) != len(e.srv.api.Methods())+1 || !methods["unknown"] {
+		t.Fatalf("%d method labels, want the %d served methods and unknown", len(methods), len(e.srv.api.Methods()))
 	}
 	want := []string{fmt.Sprintf(`morlite_api_requests_total{answer="There is no such API",method="unknown"} %d`, n)}
 	if got := samples(text, "morlite_api_requests_total"); !slices.Equal(got, want) {
 		t.Fatalf("request counters %q, want %q", got, want)
 	}
-}
-
-// TestMetricsAnswersBounded: a method's answer texts past maxAnswers, and
-// any text that is not UTF-8, are counted as "other".
-func TestMetricsAnswersBounded(t *testing.T) {
-	m := newMetrics(newEnv(t, demoYAML).st, slog.New(slog.DiscardHandler), []string{"users_get"})
-	for i := range 1000 {
-		m.observe(Observation{Method: "users_get", Answer: fmt.Sprintf("text %d", i)})
-	}
-	m.observe(Observation{Method: "users_get", Answer: "\xff"})
-	mfs, err := m.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "morlite_api_requests_total" {
-			continue
-		}
-		if n := len(mf.GetMetric()); n != maxAnswers+1 {
-			t.Fatalf("%d series, want %d texts and other", n, maxAnswers)
-		}
-		for _, s := range mf.GetMetric() {
-			if s.GetLabel()[0].GetValue() == answerOther && s.GetCounter().GetValue() != 1000-maxAnswers+1 {
-				t.Fatalf("other = %v, want %d", s.GetCounter().GetValue(), 1000-maxAnswers+1)
-			}
-		}
-		return
-	}
-	t.Fatal("no request counter gathered")
-}
-
-// TestMetricsObserveAllocs: observing an answer seen before allocates
-// nothing: the observer runs on every API request.
-func TestMetricsObserveAllocs(t *testing.T) {
-	m := newMetrics(nil, slog.New(slog.DiscardHandler), []string{"users_get"})
-	for _, o := range []Observation{
-		{Method: "users_get", Answer: "Incorrect hash", Latency: time.Millisecond},
-		{Method: "users_get", Latency: time.Millisecond},
-		{Method: "made_up", Answer: "There is no such API"},
-	} {
-		m.observe(o)
-		if n := testing.AllocsPerRun(100, func() { m.observe(o) }); n != 0 {
-			t.Errorf("%+v: %v allocations per observation", o, n)
-		}
-	}
-}
-
-func BenchmarkMetricsObserve(b *testing.B) {
-	m := newMetrics(nil, slog.New(slog.DiscardHandler), []string{"did_device_assign", "users_get"})
-	o := Observation{Method: "did_device_assign", Answer: "Device assigned to DID", Latency: time.Millisecond}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			m.observe(o)
-		}
-	})
 }
 
 // TestOpsRoutesOutsideTheAPI: the ops endpoints answer GET only, and a

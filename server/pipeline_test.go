@@ -2,12 +2,10 @@ package server
 
 import (
 	"bytes"
-	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 
@@ -258,7 +256,7 @@ func TestTransportFaults(t *testing.T) {
 	}
 	e := newEnv(t, demoYAML)
 	before := e.didRows()
-	for _, method := range slices.Sorted(maps.Keys(e.srv.methods)) {
+	for _, method := range e.srv.api.Methods() {
 		for _, tt := range tests {
 			t.Run(method+"/"+tt.name, func(t *testing.T) {
 				req := httptest.NewRequest("POST", "/billing/api/"+method+"?"+tt.query, strings.NewReader(tt.body))

@@ -109,7 +109,7 @@ func TestRaceOneDID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, raceWorld(101, tt.start))
 			for _, r := range tt.racers {
-				if _, ok := e.srv.methods[r.method]; !ok {
+				if !e.srv.api.Serves(r.method) {
 					t.Fatalf("%s is not in the method registry", r.method)
 				}
 			}

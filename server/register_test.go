@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"morlite/api"
 	"morlite/domain"
 	"morlite/store"
 )
@@ -67,7 +68,7 @@ func runRegister(t *testing.T, tests []scenario) {
 			if tt.want == domain.RegistrationMessage {
 				return
 			}
-			if body != errBody(envStatus, tt.want) || e.worldRows() != before {
+			if body != errBody(api.EnvStatus, tt.want) || e.worldRows() != before {
 				t.Fatalf("error envelope or a change:\n%s", body)
 			}
 		})
@@ -222,7 +223,7 @@ func TestUserRegisterRollsBack(t *testing.T) {
 	e.failWrites("devices")
 	before := e.worldRows()
 	rec := e.post("user_register", signNoU("user_register", regParams...))
-	if rec.Code != http.StatusInternalServerError || rec.Body.String() != errBody(envStatus, "Internal error") {
+	if rec.Code != http.StatusInternalServerError || rec.Body.String() != errBody(api.EnvStatus, "Internal error") {
 		t.Fatalf("HTTP %d %s", rec.Code, rec.Body)
 	}
 	if e.worldRows() != before {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
+	"morlite/ops"
 )
 
 // Sandbox mode (WithSandbox): the request journal and the world reset, as
@@ -68,6 +70,7 @@ func (s *Server) sandboxRoutes() {
 	e.DELETE(sandboxRequestsPath, s.handleJournalClearJSON, s.requireSandboxAdmin)
 	e.POST(sandboxResetPath, s.handleResetJSON, s.requireSandboxAdmin)
 	s.faults = &faults{}
+	s.api.Intercept(s.interceptFault)
 	e.GET(sandboxFaultsPath, s.handleFaultList, s.requireSandboxAdmin)
 	e.POST(sandboxFaultsPath, s.handleFaultAdd, s.requireSandboxAdmin)
 	e.DELETE(sandboxFaultsPath, s.handleFaultClear, s.requireSandboxAdmin)
@@ -76,7 +79,7 @@ func (s *Server) sandboxRoutes() {
 	e.POST(sandboxSnapshotsPath, s.handleSnapshotTake, s.requireSandboxAdmin)
 	e.POST(sandboxRestorePath, s.handleSnapshotRestore, s.requireSandboxAdmin)
 	e.DELETE(sandboxSnapshotPath, s.handleSnapshotDelete, s.requireSandboxAdmin)
-	e.POST(snapshotPagePath, s.handleSnapshotPage, s.limitForm(MaxBodyBytes, "Request too large"), s.requireLogin, s.requireAdminPage)
+	e.POST(snapshotPagePath, s.handleSnapshotPage, s.limitForm(api.MaxBodyBytes, "Request too large"), s.requireLogin, s.requireAdminPage)
 	e.GET(journalPagePath, s.handleJournalPage, s.requireLogin, s.requireAdminPage)
 	e.POST(journalClearPath, s.handleJournalClearPage, s.requireLogin, s.requireAdminPage)
 	e.POST(resetPagePath, s.handleResetPage, s.requireLogin, s.requireAdminPage)
@@ -88,10 +91,10 @@ func (s *Server) sandboxRoutes() {
 // and must answer a probe during a long reset.
 func ungated(p string) bool {
 	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/") ||
-		p == healthPath || p == metricsPath
+		p == ops.HealthPath || p == ops.MetricsPath
 }
 
-// readAhead reads up to MaxBodyBytes+1 of r's body into memory, so that a
+// readAhead reads up to api.MaxBodyBytes+1 of r's body into memory, so that a
 // client uploading slowly does not hold the gate (and so every request
 // behind a waiting reset) while it sends. The handler reads the same bytes,
 // then whatever follows, then the same error a read failed with.
@@ -99,7 +102,7 @@ func readAhead(r *http.Request) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return
 	}
-	buf, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	buf, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBodyBytes+1))
 	rest := io.Reader(r.Body)
 	if err != nil {
 		rest = failedRead{err}
@@ -201,7 +204,7 @@ func (s *Server) requireAdminPage(next echo.HandlerFunc) echo.HandlerFunc {
 // parseJournalFilter reads method, since (RFC 3339) and since_id; a bad
 // value is an error text for a 400.
 func parseJournalFilter(q func(string) string) (journalFilter, string) {
-	f := journalFilter{method: canonicalMethod(q("method"))}
+	f := journalFilter{method: api.Canonical(q("method"))}
 	if v := q("since"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
@@ -217,14 +220,6 @@ func parseJournalFilter(q func(string) string) (journalFilter, string) {
 		f.sinceID = id
 	}
 	return f, ""
-}
-
-// canonicalMethod is a method's current name (an old alias's new one).
-func canonicalMethod(name string) string {
-	if canonical, ok := aliases[name]; ok {
-		return canonical
-	}
-	return name
 }
 
 // entries lists the journal (none when it is off).
@@ -310,7 +305,7 @@ type journalPage struct {
 // handleJournalPage is the journal page: the newest entries first, a method
 // filter, and the Clear and Reset forms.
 func (s *Server) handleJournalPage(c echo.Context) error {
-	all := s.entries(journalFilter{method: canonicalMethod(c.QueryParam("method"))})
+	all := s.entries(journalFilter{method: api.Canonical(c.QueryParam("method"))})
 	shown := make([]journalEntry, 0, min(len(all), journalPageMax))
 	for i := len(all) - 1; i >= 0 && len(shown) < journalPageMax; i-- {
 		shown = append(shown, all[i])

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -235,8 +236,8 @@ func (s *Server) checkFaultRule(in faultInput) (faultRule, error) {
 	if in.Method == nil || *in.Method == "" {
 		return r, errors.New(`method: required: an API method name, or "*" for every request`)
 	}
-	r.Method = canonicalMethod(*in.Method)
-	if _, ok := s.methods[r.Method]; !ok && r.Method != "*" {
+	r.Method = api.Canonical(*in.Method)
+	if !s.api.Serves(r.Method) && r.Method != "*" {
 		return r, fmt.Errorf("method: there is no API method %q", *in.Method)
 	}
 	if in.When != nil {

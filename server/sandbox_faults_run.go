@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -18,16 +19,26 @@ import (
 // than only delaying it.
 func (f *faultRule) acts() bool { return f.Error != "" || f.Status != 0 || f.Drop }
 
+// interceptFault is the API's interceptor in sandbox mode: a rule that
+// fires on the call takes it over (runFault).
+func (s *Server) interceptFault(c echo.Context, call *api.Call) (bool, error) {
+	f := s.faults.fire(call.Method(), call.Params())
+	if f == nil {
+		return false, nil
+	}
+	return true, s.runFault(c, call, f)
+}
+
 // runFault answers a request a rule fired on. Before: wait the delay
 // without holding the gate, then answer the fault (the method does not
 // run) or, for a delay alone, run the method. After: run the method with
 // its answer held back, let the gate go (its work is committed), wait, then
 // send that answer or the fault in its place.
-func (s *Server) runFault(c echo.Context, r *request, f *faultRule) error {
-	r.fault = f.ID
+func (s *Server) runFault(c echo.Context, call *api.Call, f *faultRule) error {
+	call.MarkFault(f.ID)
 	hold := gateHoldOf(c)
 	if f.When == faultAfter {
-		return s.runFaultAfter(c, r, f, hold)
+		return s.runFaultAfter(c, call, f, hold)
 	}
 	if f.DelayMS > 0 {
 		hold.release()
@@ -35,17 +46,17 @@ func (s *Server) runFault(c echo.Context, r *request, f *faultRule) error {
 		hold.take()
 	}
 	if !f.acts() {
-		return s.runMethod(c, r)
+		return call.Run(c)
 	}
-	return s.answerFault(c, r, f)
+	return answerFault(c, call, f)
 }
 
 // runFaultAfter is runFault for a rule with "when": "after".
-func (s *Server) runFaultAfter(c echo.Context, r *request, f *faultRule, hold *gateHold) error {
+func (s *Server) runFaultAfter(c echo.Context, call *api.Call, f *faultRule, hold *gateHold) error {
 	orig := c.Response()
 	held := &heldAnswer{header: orig.Header().Clone()}
 	c.SetResponse(echo.NewResponse(held, s.echo))
-	err := s.runMethod(c, r)
+	err := call.Run(c)
 	c.SetResponse(orig)
 	if err != nil {
 		return err
@@ -55,7 +66,7 @@ func (s *Server) runFaultAfter(c echo.Context, r *request, f *faultRule, hold *g
 	if !f.acts() {
 		return held.sendTo(orig)
 	}
-	return s.answerFault(c, r, f)
+	return answerFault(c, call, f)
 }
 
 // faultStatusTexts is the MOR envelope text of each status a rule may answer.
@@ -69,24 +80,17 @@ var faultStatusTexts = map[int]string{
 // the method's own error envelope with the rule's text (HTTP 200, as MOR
 // answers errors), a status with MOR's envelope, or no answer at all (the
 // connection is closed: net/http's ErrAbortHandler).
-func (s *Server) answerFault(c echo.Context, r *request, f *faultRule) error {
-	r.gzip = false
+func answerFault(c echo.Context, call *api.Call, f *faultRule) error {
 	switch {
 	case f.Drop:
-		r.dropped = true
-		panic(http.ErrAbortHandler)
+		call.Drop()
 	case f.Error != "":
-		env := envStatus
-		if m, ok := s.methods[r.method]; ok {
-			env = m.envelope
-		}
-		return s.respondError(c, r, env, &domain.Error{Code: domain.CodeRefused, Message: f.Error})
+		return call.Refuse(c, f.Error)
 	}
 	if f.Status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", "1")
 	}
-	r.answer = faultStatusTexts[f.Status]
-	return respond(c, r, f.Status, render(xmlDecl, statusPage("error", r.answer)))
+	return call.Fail(c, f.Status, faultStatusTexts[f.Status])
 }
 
 // heldAnswer is an http.ResponseWriter that keeps the answer in memory,

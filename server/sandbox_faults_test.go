@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -98,7 +99,7 @@ func TestFaultErrorUsesTheMethodsEnvelope(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	e.addFault(`{"method": "device_delete", "error": "Device was not found"}`)
 	rec := e.post("device_destroy", sign("device_destroy", "admin", "device", "31"))
-	want := xmlDecl + "\n<page>\n  <error>Device was not found</error>\n</page>\n"
+	want := api.XMLDecl + "\n<page>\n  <error>Device was not found</error>\n</page>\n"
 	if rec.Code != http.StatusOK || rec.Body.String() != want {
 		t.Fatalf("HTTP %d\n%s\nwant\n%s", rec.Code, rec.Body, want)
 	}

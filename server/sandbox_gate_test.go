@@ -16,8 +16,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 	"morlite/fixtures"
+	"morlite/ops"
 )
 
 // didsGetCount is how many DIDs a dids_get answer lists, or its error.
@@ -364,12 +366,12 @@ func (b *brokenBody) Read(p []byte) (int, error) {
 }
 
 // TestReadAheadKeepsTheBodyRules: in sandbox mode (bodies read before the
-// gate) a body of MaxBodyBytes is read whole, a longer one is too large, and
+// gate) a body of api.MaxBodyBytes is read whole, a longer one is too large, and
 // a body that fails mid-way is a bad request, as without sandbox mode.
 func TestReadAheadKeepsTheBodyRules(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	form := sign("dids_get", "admin", "search_did_number", "37060000001").Encode() + "&pad="
-	whole := form + strings.Repeat("x", MaxBodyBytes-len(form))
+	whole := form + strings.Repeat("x", api.MaxBodyBytes-len(form))
 	for _, tc := range []struct {
 		body io.Reader
 		code int
@@ -394,7 +396,7 @@ func TestProbesPassTheGate(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	arrived := arrivals(e)
 	e.srv.gate.Lock()
-	for _, path := range []string{healthPath, metricsPath} {
+	for _, path := range []string{ops.HealthPath, ops.MetricsPath} {
 		done := make(chan int, 1)
 		go func() { done <- e.get(path).Code }()
 		select {

@@ -1,10 +1,13 @@
-// Package server is morlite's wire: MOR's /billing/api routes, the request
-// pipeline (API allowed, GET allowed, hash), and MOR's XML envelopes. Every
-// domain error becomes an envelope in one place, respond.
+// Package server assembles morlite's HTTP server: the echo setup, the
+// middleware every answer passes (secure headers, the Host check, panic
+// recovery), MOR's API (package api), the operator's pages, the sandbox
+// (journal, reset, faults, snapshots, and the gate that makes a reset
+// atomic) and the operator's endpoints (package ops), with the observers
+// that watch the API. The pages and the sandbox still live here: they share
+// the pages' sessions, CSRF and templates.
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -12,20 +15,20 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"morlite/domain"
+	"morlite/api"
+	"morlite/ops"
 	"morlite/store"
 )
 
 // Server answers MOR's API over a store.
 type Server struct {
-	store   *store.Store
-	log     *slog.Logger
-	echo    *echo.Echo
-	methods map[string]apiMethod
-	// baseline, when set, is the constant answer of a NewBaseline server.
-	baseline []byte
-	// observers see every answered API request.
-	observers []Observer
+	store *store.Store
+	log   *slog.Logger
+	echo  *echo.Echo
+	// api is MOR's API; the pages and the sandbox use its rules.
+	api *api.API
+	// observers see every answered API request; routes hands them to api.
+	observers []api.Observer
 	// sessions are the logged-in browsers of the pages.
 	sessions sessions
 	// logins throttles failed logins (web_login_guard.go).
@@ -47,28 +50,13 @@ type Server struct {
 type Option func(*Server)
 
 // WithObserver adds fn to the observers of every answered API request.
-func WithObserver(fn Observer) Option {
+func WithObserver(fn api.Observer) Option {
 	return func(s *Server) { s.observers = append(s.observers, fn) }
-}
-
-// apiMethod is one API method: its handler and the envelope its own errors use.
-type apiMethod struct {
-	handle   func(*request) (*node, error)
-	envelope envelope
-}
-
-// aliases maps MOR's old method names to the current ones.
-var aliases = map[string]string{
-	"did_assign_device":   "did_device_assign",
-	"did_unassign_device": "did_device_unassign",
-	"device_destroy":      "device_delete",
-	"device_list":         "devices_get",
-	"user_details":        "user_details_get",
 }
 
 // New builds the server's router over st, logging to log.
 func New(st *store.Store, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{store: st, log: log, echo: echo.New(), journalSize: DefaultJournalSize}
+	s := &Server{store: st, log: log, echo: echo.New(), journalSize: DefaultJournalSize, api: api.New(st, log)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -80,7 +68,7 @@ func New(st *store.Store, log *slog.Logger, opts ...Option) *Server {
 // http.Server settings) answering every API call with the constant success
 // envelope without touching a database: the bench command's yardstick.
 func NewBaseline(log *slog.Logger) *Server {
-	s := &Server{log: log, echo: echo.New(), baseline: render(xmlDecl, successPage(textAssigned))}
+	s := &Server{log: log, echo: echo.New(), api: api.NewBaseline(log)}
 	s.routes()
 	return s
 }
@@ -92,33 +80,22 @@ func (s *Server) routes() {
 	e.HTTPErrorHandler = s.handleHTTPError
 	e.Use(secureHeaders, s.recoverPanics)
 
-	e.Any("/billing/api/:method", s.handleAPI)
-	e.Any("/billing/api/:method/:id", s.handleAPI)
+	s.api.Routes(e)
 	s.webRoutes()
 	s.sandboxRoutes()
-
-	s.methods = map[string]apiMethod{
-		"did_trunk_device_assign": {s.handleDIDTrunkDeviceAssign, envStatus},
-		"did_device_assign":       {s.handleDIDDeviceAssign, envStatus},
-		"did_device_unassign":     {s.handleDIDDeviceUnassign, envStatus},
-		"did_create":              {s.handleDIDCreate, envStatus},
-		"did_details_update":      {s.handleDIDDetailsUpdate, envStatus},
-		"did_close":               {s.handleDIDClosing, envStatus},
-		"did_subscription_stop":   {s.handleDIDClosing, envStatus},
-		"did_terminate":           {s.handleDIDClosing, envStatus},
-		"did_make_free":           {s.handleDIDClosing, envStatus},
-		"did_delete":              {s.handleDIDClosing, envStatus},
-		"dids_get":                {s.handleDIDsGet, envStatus},
-		"device_create":           {s.handleDeviceCreate, envPage},
-		"device_update":           {s.handleDeviceUpdate, envStatus},
-		"device_details_get":      {s.handleDeviceDetailsGet, envBare},
-		"devices_get":             {s.handleDevicesGet, envPage},
-		"device_delete":           {s.handleDeviceDelete, envPage},
-		"users_get":               {s.handleUsersGet, envStatus},
-		"user_details_get":        {s.handleUserDetailsGet, envBare},
-		"user_register":           {s.handleUserRegister, envStatus},
-	}
 	s.opsRoutes()
+	for _, fn := range s.observers {
+		s.api.Observe(fn)
+	}
+}
+
+// opsRoutes adds /healthz and /metrics, and feeds the request metrics from
+// an observer. A NewBaseline server has no database and gets neither.
+func (s *Server) opsRoutes() {
+	if s.store == nil {
+		return
+	}
+	s.observers = append(s.observers, ops.Routes(s.echo, s.store, s.log, s.api.Methods()))
 }
 
 // ServeHTTP lets the server be used as an http.Handler.
@@ -217,35 +194,9 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 					panic(v)
 				}
 				s.log.Error("panic", "path", c.Request().URL.Path, "panic", v)
-				r := &request{ctx: c.Request().Context()}
-				err = s.respondError(c, r, envStatus, domain.ErrInternal)
+				err = s.api.RespondInternal(c)
 			}
 		}()
 		return next(c)
 	}
-}
-
-// request is one API call as it moves through the pipeline.
-type request struct {
-	ctx      context.Context
-	method   string
-	params   domain.Params
-	settings domain.Settings
-	caller   domain.Caller
-	test     bool
-	// fault is the id of the fault rule that fired on the request, and
-	// dropped says it closed the connection with no answer.
-	fault   string
-	dropped bool
-	// decl is the answer's XML declaration when a method needs another
-	// than xmlDecl (user_register's standalone one).
-	decl string
-	// acceptGzip says the client's Accept-Encoding admits gzip; a method
-	// that compresses its answer (devices_get) sets gzip from it.
-	acceptGzip bool
-	gzip       bool
-	// What was answered, for the observers.
-	answer string
-	status int
-	body   []byte
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -58,7 +59,7 @@ func TestUsersGet(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l, body := e.usersGet(signUsersGet(tt.u, tt.p))
 			if tt.want < 0 {
-				if body != errBody(envStatus, "Access Denied") {
+				if body != errBody(api.EnvStatus, "Access Denied") {
 					t.Fatalf("answer %s", body)
 				}
 				return
@@ -81,7 +82,7 @@ func TestUsersGetHashFirst(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	v := signUsersGet("admin", "wrong")
 	v.Set("hash", domain.Hash("wrong", "secret"))
-	if _, body := e.usersGet(v); body != errBody(envStatus, "Incorrect hash") {
+	if _, body := e.usersGet(v); body != errBody(api.EnvStatus, "Incorrect hash") {
 		t.Fatalf("answer %s", body)
 	}
 	v = signUsersGet("admin", "admin1")
@@ -92,7 +93,7 @@ func TestUsersGetHashFirst(t *testing.T) {
 }
 
 func TestUserDetailsGetTexts(t *testing.T) {
-	runEnvScenarios(t, "user_details_get", envBare, []scenario{
+	runEnvScenarios(t, "user_details_get", api.EnvBare, []scenario{
 		{"SuccessAdmin", "", "admin", []string{"user_id", "5"}, shownPage},
 		{"SuccessAdminHimself", "", "admin", []string{"user_id", "0"}, shownPage},
 		{"SuccessByUsername", "", "admin", []string{"username", "bob"}, shownPage},
@@ -131,7 +132,7 @@ func TestUserDetailsGetLayout(t *testing.T) {
 	e := newEnv(t, fixture)
 	e.st.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	body := e.post("user_details", sign("user_details", "admin", "user_id", "33")).Body.String()
-	want := xmlDecl + `
+	want := api.XMLDecl + `
 <page>
   <pagename>Personal details</pagename>
   <language>en</language>
@@ -177,7 +178,7 @@ func TestUserDetailsGetLayout(t *testing.T) {
 	// an accountant reads himself, whatever he asks for; no
 	// hide_non_answered_calls, no address, today as the agreement date
 	body = e.post("user_details_get", sign("user_details_get", "accountant", "user_id", "33")).Body.String()
-	want = xmlDecl + `
+	want = api.XMLDecl + `
 <page>
   <pagename>Personal details</pagename>
   <language>en</language>

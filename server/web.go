@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -71,7 +73,7 @@ func (s *Server) webRoutes() {
 	e := s.echo
 	e.GET("/billing/static/:file", handleStatic)
 	e.GET(loginPath, s.handleLoginForm)
-	small := s.limitForm(MaxBodyBytes, "Request too large")
+	small := s.limitForm(api.MaxBodyBytes, "Request too large")
 	e.POST(loginPath, s.handleLogin, small)
 	e.POST(logoutPath, s.handleLogout, small, s.requireLogin)
 	e.GET(homePath, s.handleHome, s.requireLogin)
@@ -187,7 +189,7 @@ func (s *Server) page(c echo.Context, status int, name, title, nav string, data 
 func (s *Server) pageError(c echo.Context, status int, text string, cause error) error {
 	if cause != nil {
 		s.log.Error("page failed", "path", c.Request().URL.Path, "err", cause)
-		s.noteFault(cause)
+		api.NoteFault(s.store, s.log, cause)
 	}
 	return s.page(c, status, "error", text, "", text)
 }
@@ -217,3 +219,5 @@ func (s *Server) flashAndRedirect(c echo.Context, path, text string, ok bool) er
 func (s *Server) handleHome(c echo.Context) error {
 	return s.page(c, http.StatusOK, "home", "Start", "home", nil)
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 	"morlite/store"
 )
@@ -69,7 +70,7 @@ func newDevicePage(dl *store.DeviceLinks) devicePage {
 	}
 	p.CallerName, p.CallerNum = domain.ParseCallerID(d.CallerID)
 	for _, did := range dl.DIDs {
-		p.DIDs = append(p.DIDs, deviceDID{DID: did, StatusText: statusWord(did.Status)})
+		p.DIDs = append(p.DIDs, deviceDID{DID: did, StatusText: api.StatusWord(did.Status)})
 	}
 	return p
 }

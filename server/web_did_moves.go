@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -155,7 +156,7 @@ func runFree(ctx context.Context, s *Server, r moveRequest) (string, error) {
 
 func runDetails(ctx context.Context, s *Server, c domain.Caller, d domain.DID, userID string) (string, error) {
 	_, err := s.store.UpdateDIDDetails(ctx, c, domain.Params{"did_id": itoa(d.ID), "did_user_id": userID})
-	return textDetailsUpdated, err
+	return api.TextDetailsUpdated, err
 }
 
 // runAssign is did_device_assign or did_trunk_device_assign.
@@ -165,19 +166,19 @@ func runAssign(ctx context.Context, s *Server, r moveRequest) (string, error) {
 		am = domain.TrunkAssign
 	}
 	_, err := s.store.AssignDID(ctx, am, r.m.method, r.c, r.value, r.d.Number)
-	return textAssigned, err
+	return api.TextAssigned, err
 }
 
 // runUnassign is did_device_unassign.
 func runUnassign(ctx context.Context, s *Server, r moveRequest) (string, error) {
 	_, err := s.store.UnassignDID(ctx, r.c, r.d.Number)
-	return textUnassigned, err
+	return api.TextUnassigned, err
 }
 
 // runClosing is did_close, did_subscription_stop, did_make_free,
 // did_terminate or did_delete, with the API's texts.
 func runClosing(ctx context.Context, s *Server, r moveRequest) (string, error) {
-	cm := closingMethods[r.m.method]
-	_, err := s.store.CloseDID(ctx, cm.move, r.c, itoa(r.d.ID))
-	return cm.success, err
+	move, success := api.Closing(r.m.method)
+	_, err := s.store.CloseDID(ctx, move, r.c, itoa(r.d.ID))
+	return success, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 	"morlite/store"
 )
@@ -115,7 +116,7 @@ func pageQuery(f map[string]string, page int64) string {
 // DID has no user.
 func newDIDRow(c domain.Caller, l domain.DIDListing) didRow {
 	d := l.DID
-	r := didRow{ID: d.ID, Number: d.Number, Status: string(d.Status), StatusWord: statusWord(d.Status),
+	r := didRow{ID: d.ID, Number: d.Number, Status: string(d.Status), StatusWord: api.StatusWord(d.Status),
 		Device: l.DeviceLabel, DeviceID: d.DeviceID, DialPlan: l.DialPlan, Language: d.Language,
 		CallLimit: "Unlimited", Comment: d.Comment}
 	if (domain.DIDSearch{Caller: c}).SeesAll() {

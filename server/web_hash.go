@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -58,7 +59,7 @@ type hashedForm struct {
 
 // maxHashForm bounds the posted form: a 64 KiB URI percent-encoded, a key
 // and the token. A larger body is refused before it is parsed.
-const maxHashForm = 4*MaxBodyBytes + 2*maxTypedKey
+const maxHashForm = 4*api.MaxBodyBytes + 2*maxTypedKey
 
 // handleHashForm shows the empty form.
 func (s *Server) handleHashForm(c echo.Context) error {
@@ -70,7 +71,7 @@ func (s *Server) handleHashForm(c echo.Context) error {
 func (s *Server) handleHashCompute(c echo.Context) error {
 	raw, typed := c.FormValue("uri"), c.FormValue("secret")
 	data := hashPage{URI: raw, Typed: typed != ""}
-	if len(raw) > MaxBodyBytes {
+	if len(raw) > api.MaxBodyBytes {
 		data.URI = ""
 		data.Error = "The URI is longer than 64 KiB, more than the API accepts."
 		return s.page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
@@ -104,7 +105,7 @@ func (s *Server) hashURI(c echo.Context, pu *pastedURI, typed string) (*hashResu
 		return nil, err
 	}
 	res := &hashResult{Method: pu.method, Alias: pu.alias, Sent: pu.params.Get("hash")}
-	_, res.Known = s.methods[pu.method]
+	res.Known = s.api.Serves(pu.method)
 	key, disabled, err := s.pageKey(c, settings, pu, typed, res)
 	if err != nil {
 		return nil, err
@@ -160,13 +161,7 @@ func (s *Server) pageKey(c echo.Context, settings domain.Settings, pu *pastedURI
 	if !wu.caller.Is(domain.Admin) && !wu.caller.Is(domain.Reseller) {
 		return "", false, errTypeKey
 	}
-	r := &request{ctx: c.Request().Context(), method: pu.method, params: pu.params, settings: settings}
-	target, err := s.lookupUser(r, pu.params.Get("u"))
-	if err != nil {
-		return "", false, err
-	}
-	r.caller = domain.Caller{User: target}
-	applied, _, err := s.secretFor(r)
+	applied, err := s.api.KeyFor(c.Request().Context(), pu.method, pu.params, settings)
 	if err != nil {
 		return "", false, err
 	}
@@ -218,10 +213,10 @@ func parseRequestURI(raw string) (*pastedURI, error) {
 	if err != nil {
 		return nil, err
 	}
-	if parseURLEncoded(pu.params, query, "&;") != nil {
+	if api.ParseQuery(pu.params, query) != nil {
 		return nil, errors.New("Bad query string: a percent-escape is malformed or decodes to invalid UTF-8 (the API answers " + domain.ErrBadRequest.Message + ").")
 	}
-	if pathIDMethods[pu.method] && pathID != "" && !pu.params.Has("id") {
+	if api.TakesPathID(pu.method) && pathID != "" && !pu.params.Has("id") {
 		pu.params["id"] = pathID
 	}
 	return pu, nil
@@ -265,7 +260,7 @@ func (pu *pastedURI) readPath(origin, path string) (string, error) {
 		return "", errors.New("Bad method in the path: want letters, digits and underscores, as in /billing/api/did_trunk_device_assign.")
 	}
 	pu.method = method
-	if canonical, ok := aliases[method]; ok {
+	if canonical := api.Canonical(method); canonical != method {
 		pu.method, pu.alias = canonical, method
 	}
 	if len(segs) < 2 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"morlite/api"
 	"morlite/domain"
 )
 
@@ -320,7 +321,7 @@ func TestGenerateHashBadInput(t *testing.T) {
 		{"MarkupMethod", "<script>alert(1)</script>", "No API method in the URI"},
 		{"MarkupMethodAPI", "/billing/api/<b>x?u=1", "Bad method in the path"},
 		{"BadPathID", "/billing/api/user_register/%zz?u=admin", "Bad path"},
-		{"Huge", "/billing/api/dids_get?u=" + strings.Repeat("a", MaxBodyBytes), "The URI is longer than 64 KiB"},
+		{"Huge", "/billing/api/dids_get?u=" + strings.Repeat("a", api.MaxBodyBytes), "The URI is longer than 64 KiB"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -330,7 +331,7 @@ func TestGenerateHashBadInput(t *testing.T) {
 		})
 	}
 	// A body far beyond the limit is refused before it is read.
-	a := w.post(hashPagePath, url.Values{"uri": {strings.Repeat("%61", 2*MaxBodyBytes)}})
+	a := w.post(hashPagePath, url.Values{"uri": {strings.Repeat("%61", 2*api.MaxBodyBytes)}})
 	wantPage(t, a, http.StatusRequestEntityTooLarge, "Request too large: Generate hash takes a URI of at most 64 KiB")
 	a = w.post(hashPagePath, url.Values{"uri": {seedURI}, "secret": {strings.Repeat("k", maxTypedKey+1)}})
 	wantPage(t, a, http.StatusBadRequest, "The secret key is longer than 1 KiB.")

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"morlite/api"
 )
 
 // webClient is a browser for the pages: a real listener, a cookie jar, and
@@ -279,7 +281,7 @@ func TestSafeReturn(t *testing.T) {
 func TestPagePostsBodyCap(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	before := e.didRows()
-	huge := url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "pad": {strings.Repeat("x", MaxBodyBytes)}}
+	huge := url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "pad": {strings.Repeat("x", api.MaxBodyBytes)}}
 	// Logged out: the login form is refused before it is read.
 	w := e.browser()
 	w.get(loginPath)
@@ -288,7 +290,7 @@ func TestPagePostsBodyCap(t *testing.T) {
 	}
 	// A body without a length is cut at the cap: its token is never read.
 	body := io.MultiReader(strings.NewReader("csrf="+w.csrf+"&login_username=admin&login_psw=admin1&pad="),
-		strings.NewReader(strings.Repeat("x", 2*MaxBodyBytes)))
+		strings.NewReader(strings.Repeat("x", 2*api.MaxBodyBytes)))
 	req, err := http.NewRequest(http.MethodPost, w.base+loginPath, io.NopCloser(body))
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +302,7 @@ func TestPagePostsBodyCap(t *testing.T) {
 	// Logged in: a huge move form changes nothing; the same move fits.
 	w = e.loginAs("admin")
 	w.get("/billing/dids/edit/2")
-	huge = url.Values{"pad": {strings.Repeat("x", MaxBodyBytes)}}
+	huge = url.Values{"pad": {strings.Repeat("x", api.MaxBodyBytes)}}
 	if a := w.post("/billing/dids/edit/2/terminate", huge); a.status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("huge move form: HTTP %d", a.status)
 	}

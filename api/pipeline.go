@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 // handleAPI runs MOR's pipeline for /billing/api/<method>[/<id>]: read the
 // request, then API allowed, GET allowed, the hash, and the method's own
 // checks. The first failing step answers.
-func (s *Server) handleAPI(c echo.Context) error {
+func (s *API) handleAPI(c echo.Context) error {
 	hr := c.Request()
 	if strings.Contains(c.Param("id"), "/") {
 		return echo.ErrNotFound
@@ -25,42 +25,42 @@ func (s *Server) handleAPI(c echo.Context) error {
 		return respond(c, r, http.StatusOK, s.baseline)
 	}
 	defer s.observe(r, time.Now())
-	if canonical, ok := aliases[r.method]; ok {
-		r.method = canonical
-	}
+	r.method = Canonical(r.method)
 	settings, err := s.store.Settings(r.ctx)
 	if err != nil {
-		return s.respondError(c, r, envStatus, err)
+		return s.respondError(c, r, EnvStatus, err)
 	}
 	r.settings = settings
 	if hr.Method != http.MethodGet && hr.Method != http.MethodPost {
-		return s.respondError(c, r, envStatus, domain.ErrMethodNotAllowed)
+		return s.respondError(c, r, EnvStatus, domain.ErrMethodNotAllowed)
 	}
 	r.params, err = parseParams(hr)
 	r.test = r.params.Get("test") == "1"
 	if err != nil {
-		return s.respondError(c, r, envStatus, err)
+		return s.respondError(c, r, EnvStatus, err)
 	}
 	usePathID(r, c.Param("id"))
 	r.acceptGzip = acceptsGzip(hr.Header.Get("Accept-Encoding"))
-	if f := s.faults.fire(r.method, r.params); f != nil {
-		return s.runFault(c, r, f)
+	if s.intercept != nil {
+		if taken, err := s.intercept(c, &Call{api: s, r: r}); taken {
+			return err
+		}
 	}
 	return s.runMethod(c, r)
 }
 
 // runMethod is the rest of the pipeline (API allowed, GET allowed, the
 // hash) and the method itself, once the request has been read.
-func (s *Server) runMethod(c echo.Context, r *request) error {
+func (s *API) runMethod(c echo.Context, r *request) error {
 	if err := s.pipeline(r, c.Request().Method == http.MethodGet); err != nil {
-		return s.respondError(c, r, envStatus, err)
+		return s.respondError(c, r, EnvStatus, err)
 	}
 	m := s.methods[r.method]
 	page, err := m.handle(r)
 	if err != nil {
 		return s.respondError(c, r, m.envelope, err)
 	}
-	decl := xmlDecl
+	decl := XMLDecl
 	if r.decl != "" {
 		decl = r.decl
 	}
@@ -83,8 +83,9 @@ func usePathID(r *request, id string) {
 	}
 }
 
-// pipeline runs steps 1 to 3 of wire.md and identifies the caller.
-func (s *Server) pipeline(r *request, isGET bool) error {
+// pipeline runs the checks every method shares (API allowed, GET allowed,
+// the method known, the hash) and identifies the caller.
+func (s *API) pipeline(r *request, isGET bool) error {
 	if !r.settings.AllowAPI {
 		return domain.ErrAPIDisabled
 	}
@@ -103,7 +104,7 @@ func (s *Server) pipeline(r *request, isGET bool) error {
 }
 
 // lookupUser returns the user with that username, nil when there is none.
-func (s *Server) lookupUser(r *request, username string) (*domain.User, error) {
+func (s *API) lookupUser(r *request, username string) (*domain.User, error) {
 	u, err := s.store.UserByUsername(r.ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -114,7 +115,7 @@ func (s *Server) lookupUser(r *request, username string) (*domain.User, error) {
 // secretFor returns the key and the "disable hash checking" flag that apply
 // to the caller: the admin's for the admin, accountants and unknown callers;
 // a reseller's own; a plain user's owner's.
-func (s *Server) secretFor(r *request) (string, bool, error) {
+func (s *API) secretFor(r *request) (string, bool, error) {
 	u := r.caller.User
 	if adminKeyMethods[r.method] {
 		u = nil
@@ -134,7 +135,7 @@ func (s *Server) secretFor(r *request) (string, bool, error) {
 
 // checkHash is pipeline step 3. A failure is logged with the names that
 // went into the expected hash string, never the secret or the hash.
-func (s *Server) checkHash(r *request) error {
+func (s *API) checkHash(r *request) error {
 	secret, disabled, err := s.secretFor(r)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"strconv"
@@ -9,28 +9,28 @@ import (
 // The success texts of the assign, unassign and details methods; the DID
 // edit page's moves answer them too.
 const (
-	textAssigned       = "Device assigned to DID"
-	textUnassigned     = "Device was unassigned from DID"
-	textDetailsUpdated = "DID details successfully updated"
+	TextAssigned       = "Device assigned to DID"
+	TextUnassigned     = "Device was unassigned from DID"
+	TextDetailsUpdated = "DID details successfully updated"
 )
 
 // handleDIDTrunkDeviceAssign is did_trunk_device_assign: a trunk takes a DID
 // reserved for its user.
-func (s *Server) handleDIDTrunkDeviceAssign(r *request) (*node, error) {
+func (s *API) handleDIDTrunkDeviceAssign(r *request) (*node, error) {
 	return s.assign(r, domain.TrunkAssign)
 }
 
 // handleDIDDeviceAssign is did_device_assign (alias did_assign_device).
-func (s *Server) handleDIDDeviceAssign(r *request) (*node, error) {
+func (s *API) handleDIDDeviceAssign(r *request) (*node, error) {
 	return s.assign(r, domain.DeviceAssign)
 }
 
-func (s *Server) assign(r *request, m domain.AssignMethod) (*node, error) {
+func (s *API) assign(r *request, m domain.AssignMethod) (*node, error) {
 	did, err := s.store.AssignDID(r.ctx, m, r.method, r.caller, r.params.Get("device_id"), r.params.Get("did"))
 	if err != nil {
 		return nil, err
 	}
-	page := successPage(textAssigned)
+	page := successPage(TextAssigned)
 	if r.test {
 		page.add(el("did_id", itoa(did.ID)), el("device_id", itoa(did.DeviceID)))
 	}
@@ -38,12 +38,12 @@ func (s *Server) assign(r *request, m domain.AssignMethod) (*node, error) {
 }
 
 // handleDIDDeviceUnassign is did_device_unassign (alias did_unassign_device).
-func (s *Server) handleDIDDeviceUnassign(r *request) (*node, error) {
+func (s *API) handleDIDDeviceUnassign(r *request) (*node, error) {
 	did, err := s.store.UnassignDID(r.ctx, r.caller, r.params.Get("did"))
 	if err != nil {
 		return nil, err
 	}
-	page := successPage(textUnassigned)
+	page := successPage(TextUnassigned)
 	if r.test {
 		page.add(el("did_id", itoa(did.ID)))
 	}

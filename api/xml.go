@@ -1,12 +1,12 @@
-package server
+package api
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// xmlDecl starts every answer.
-const xmlDecl = `<?xml version="1.0" encoding="UTF-8"?>`
+// XMLDecl starts every answer.
+const XMLDecl = `<?xml version="1.0" encoding="UTF-8"?>`
 
 // node is one XML element: text or children, never both.
 type node struct {

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"bytes"
@@ -51,7 +51,7 @@ func BenchmarkRender(b *testing.B) {
 	b.Run("Success", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			render(xmlDecl, successPage("Device assigned to DID"))
+			render(XMLDecl, successPage("Device assigned to DID"))
 		}
 	})
 	b.Run("DIDList10", func(b *testing.B) {
@@ -63,7 +63,7 @@ func BenchmarkRender(b *testing.B) {
 		page := tree("page", dids)
 		b.ReportAllocs()
 		for b.Loop() {
-			render(xmlDecl, page)
+			render(XMLDecl, page)
 		}
 	})
 }

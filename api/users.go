@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"strconv"
@@ -14,7 +14,7 @@ const standaloneDecl = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`
 
 // handleUsersGet is users_get: the hash (u + p) was checked by the
 // pipeline; then the password against the stored hash.
-func (s *Server) handleUsersGet(r *request) (*node, error) {
+func (s *API) handleUsersGet(r *request) (*node, error) {
 	ok := store.PasswordMatches(r.caller.User, r.params.Get("p"))
 	if err := domain.CheckUsersList(r.caller, ok); err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func (s *Server) handleUsersGet(r *request) (*node, error) {
 
 // handleUserDetailsGet is user_details_get (alias user_details): MOR's
 // "Personal details" page.
-func (s *Server) handleUserDetailsGet(r *request) (*node, error) {
+func (s *API) handleUserDetailsGet(r *request) (*node, error) {
 	u, err := s.store.UserDetails(r.ctx, r.caller, r.params)
 	if err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func (s *Server) handleUserDetailsGet(r *request) (*node, error) {
 }
 
 // mainDetail is the money part of user_details_get.
-func (s *Server) mainDetail(r *request, u *domain.User) *node {
+func (s *API) mainDetail(r *request, u *domain.User) *node {
 	account := "Prepaid"
 	if u.Postpaid {
 		account = "Postpaid"
@@ -71,7 +71,7 @@ func (s *Server) mainDetail(r *request, u *domain.User) *node {
 }
 
 // otherDetails is the identity part of user_details_get.
-func (s *Server) otherDetails(u *domain.User) *node {
+func (s *API) otherDetails(u *domain.User) *node {
 	date := u.AgreementDate
 	if date == "" {
 		date = s.store.Now().UTC().Format("2006-01-02")
@@ -87,7 +87,7 @@ func (s *Server) otherDetails(u *domain.User) *node {
 
 // handleUserRegister is user_register: no `u`; `id` (the owner's
 // uniquehash) may come as the path segment.
-func (s *Server) handleUserRegister(r *request) (*node, error) {
+func (s *API) handleUserRegister(r *request) (*node, error) {
 	u, d, err := s.store.RegisterUser(r.ctx, r.params)
 	if err != nil {
 		return nil, err

@@ -1,41 +1,44 @@
-package server
+package ops
 
 import (
 	"context"
-	"maps"
+	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"morlite/api"
+	"morlite/store"
 )
 
-// The operator's endpoints: /healthz and /metrics. They sit outside MOR's
-// API pipeline and need no login, as most exporters: the server listens on
-// loopback unless told otherwise.
-
-// opsRoutes adds /healthz and /metrics, and feeds the request metrics from
-// an observer. A NewBaseline server has no database and gets neither.
-func (s *Server) opsRoutes() {
-	if s.store == nil {
-		return
-	}
-	m := newMetrics(s.store, s.log, slices.Sorted(maps.Keys(s.methods)))
-	s.observers = append(s.observers, m.observe)
-	s.echo.GET(healthPath, s.handleHealth)
-	s.echo.GET(metricsPath, echo.WrapHandler(m.handler(s.log)))
+// Routes adds /healthz and /metrics to e, over st, and returns the
+// observer that feeds the request metrics; methods are the API's method
+// names, each a label of its own.
+func Routes(e *echo.Echo, st *store.Store, log *slog.Logger, methods []string) api.Observer {
+	m := newMetrics(st, log, methods)
+	h := &healthCheck{store: st, log: log}
+	e.GET(HealthPath, h.handle)
+	e.GET(MetricsPath, echo.WrapHandler(m.handler(log)))
+	return m.observe
 }
 
 // Paths of the operator's endpoints.
 const (
-	healthPath  = "/healthz"
-	metricsPath = "/metrics"
+	HealthPath  = "/healthz"
+	MetricsPath = "/metrics"
 )
 
-// healthTimeout bounds a health check: a database that cannot answer a
+// healthCheck answers /healthz over a store.
+type healthCheck struct {
+	store *store.Store
+	log   *slog.Logger
+}
+
+// HealthTimeout bounds a health check: a database that cannot answer a
 // trivial read in this time (a writer stuck in a batch) is not healthy.
 // Tests shorten it.
-var healthTimeout = 5 * time.Second
+var HealthTimeout = 5 * time.Second
 
 // health is /healthz's answer. Version is the schema version applied to the
 // database, Latest the highest migration this binary carries; both are
@@ -53,10 +56,10 @@ type health struct {
 // handleHealth answers 200 when the database answers a read on both pools
 // and its schema is the one this binary migrates to, 503 naming the failing
 // part otherwise. The cause goes to the log only.
-func (s *Server) handleHealth(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), healthTimeout)
+func (s *healthCheck) handle(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), HealthTimeout)
 	defer cancel()
-	h := s.checkHealth(ctx)
+	h := s.check(ctx)
 	code := http.StatusOK
 	if h.Status != "ok" {
 		code = http.StatusServiceUnavailable
@@ -65,10 +68,10 @@ func (s *Server) handleHealth(c echo.Context) error {
 }
 
 // checkHealth runs the checks; it never writes.
-func (s *Server) checkHealth(ctx context.Context) health {
+func (s *healthCheck) check(ctx context.Context) health {
 	h := health{Status: "unavailable", Database: "ok", Migrations: "unknown"}
 	err := s.store.Reachable(ctx)
-	s.noteFault(err)
+	api.NoteFault(s.store, s.log, err)
 	if at, damage := s.store.Corruption(); damage != nil {
 		h.Database, h.CorruptSince = "corrupt", at.UTC().Format(time.RFC3339)
 		s.log.Error("health: the database file is damaged; stop the server and run morlite check", "since", at, "err", damage)
@@ -97,16 +100,4 @@ func (s *Server) checkHealth(ctx context.Context) health {
 	}
 	s.log.Warn("health: the database's schema is not this binary's", "applied", applied, "latest", latest)
 	return h
-}
-
-// noteFault hands a fault to the store, which remembers one that found the
-// database file damaged: /healthz reports it from then on. It is logged
-// once, loudly.
-func (s *Server) noteFault(err error) {
-	if s.store == nil || err == nil {
-		return
-	}
-	if at, _ := s.store.Corruption(); at.IsZero() && s.store.NoteError(err) {
-		s.log.Error("the database file is damaged: /healthz now reports it; stop the server and run morlite check", "err", err)
-	}
 }

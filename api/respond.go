@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"net/http"
@@ -9,16 +9,16 @@ import (
 	"morlite/store"
 )
 
-// envelope is the shape a method's own errors take.
-type envelope int
+// Envelope is the shape a method's own errors take.
+type Envelope int
 
 const (
-	// envStatus is <page><status><error>X</error></status></page>.
-	envStatus envelope = iota
-	// envPage is <page><error>X</error></page>.
-	envPage
-	// envBare is <error>X</error> right after the declaration.
-	envBare
+	// EnvStatus is <page><status><error>X</error></status></page>.
+	EnvStatus Envelope = iota
+	// EnvPage is <page><error>X</error></page>.
+	EnvPage
+	// EnvBare is <error>X</error> right after the declaration.
+	EnvBare
 )
 
 // httpStatus maps an error's code to its HTTP status: every MOR answer is
@@ -32,7 +32,7 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeInternal:         http.StatusInternalServerError,
 }
 
-// respond writes an XML answer with MOR's headers (wire.md): an attachment
+// respond writes an XML answer with MOR's headers: an attachment
 // named mor_api_response.html (or .xml with xml_api_extension), inline with
 // test=1.
 func respond(c echo.Context, r *request, status int, body []byte) error {
@@ -63,7 +63,7 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 // Anything that is not a *domain.Error is logged and answered as a 500
 // "Internal error", and a domain error wrapping a cause is answered with its
 // text and the cause logged; transport faults always use the status envelope.
-func (s *Server) respondError(c echo.Context, r *request, env envelope, err error) error {
+func (s *API) respondError(c echo.Context, r *request, env Envelope, err error) error {
 	de := domain.AsError(err)
 	if de == domain.ErrInternal && store.Unavailable(err) {
 		// The database dropped the connection or cannot be reached: the
@@ -74,10 +74,10 @@ func (s *Server) respondError(c echo.Context, r *request, env envelope, err erro
 		// A wrapped cause (a failed write, a driver error) is for the
 		// operator's eyes only.
 		s.log.Error("request failed", "method", r.method, "answer", de.Message, "err", err)
-		s.noteFault(err)
+		NoteFault(s.store, s.log, err)
 	}
 	if de.Code != domain.CodeRefused {
-		env = envStatus
+		env = EnvStatus
 	}
 	if de.Code == domain.CodeBusy {
 		c.Response().Header().Set("Retry-After", "1")
@@ -85,12 +85,12 @@ func (s *Server) respondError(c echo.Context, r *request, env envelope, err erro
 	r.answer = de.Message
 	var root *node
 	switch env {
-	case envPage:
+	case EnvPage:
 		root = tree("page", el("error", de.Message))
-	case envBare:
+	case EnvBare:
 		root = el("error", de.Message)
 	default:
 		root = statusPage("error", de.Message)
 	}
-	return respond(c, r, httpStatus[de.Code], render(xmlDecl, root))
+	return respond(c, r, httpStatus[de.Code], render(XMLDecl, root))
 }

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"bytes"
@@ -126,7 +126,7 @@ func FuzzRender(f *testing.F) {
 		f.Add(s, s+"x")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		out := render(xmlDecl, tree("page", statusPage("error", a), tree("did", el("number", b), el("empty", ""))))
+		out := render(XMLDecl, tree("page", statusPage("error", a), tree("did", el("number", b), el("empty", ""))))
 		dec := xml.NewDecoder(bytes.NewReader(out))
 		var texts []string
 		var cur strings.Builder
@@ -154,4 +154,11 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("texts read back %q, want %q\n%s", texts, want, out)
 		}
 	})
+}
+
+// jsonRequest is a POST of body as JSON to target.
+func jsonRequest(target, body string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
 }

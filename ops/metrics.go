@@ -1,4 +1,4 @@
-package server
+package ops
 
 import (
 	"log/slog"
@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"morlite/api"
 	"morlite/store"
 )
 
@@ -77,7 +78,7 @@ func newMetrics(st *store.Store, log *slog.Logger, methods []string) *metrics {
 }
 
 // observe is the metrics' Observer.
-func (m *metrics) observe(o Observation) {
+func (m *metrics) observe(o api.Observation) {
 	mm, ok := m.methods[o.Method]
 	if !ok {
 		mm = m.methods[unknownMethod]

@@ -1,10 +1,12 @@
-package server
+package api
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
 	"morlite/domain"
+	"morlite/store"
 )
 
 // Observation is one answered API request as the request journal and the
@@ -29,14 +31,26 @@ type Observation struct {
 // it must be quick and safe for concurrent use.
 type Observer func(Observation)
 
+// NoteFault hands a fault to the store, which remembers one that found the
+// database file damaged: /healthz reports it from then on. It is logged
+// once, loudly. A nil err is no fault.
+func NoteFault(st *store.Store, log *slog.Logger, err error) {
+	if st == nil || err == nil {
+		return
+	}
+	if at, _ := st.Corruption(); at.IsZero() && st.NoteError(err) {
+		log.Error("the database file is damaged: /healthz now reports it; stop the server and run morlite check", "err", err)
+	}
+}
+
 // observe hands the finished request to every observer.
-func (s *Server) observe(r *request, start time.Time) {
+func (s *API) observe(r *request, start time.Time) {
 	if len(s.observers) == 0 {
 		return
 	}
 	_, known := s.methods[r.method]
 	if r.status == 0 && !r.dropped {
-		// A panic is unwinding: recoverPanics answers MOR's 500 next.
+		// A panic is unwinding: the panic's recovery answers MOR's 500 next.
 		r.status, r.answer = http.StatusInternalServerError, domain.ErrInternal.Message
 	}
 	o := Observation{

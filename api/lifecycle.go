@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 )
 
 // handleDIDCreate is did_create: a new free DID in the caller's pool.
-func (s *Server) handleDIDCreate(r *request) (*node, error) {
+func (s *API) handleDIDCreate(r *request) (*node, error) {
 	did, err := s.store.CreateDID(r.ctx, r.caller, r.params.Get("provider_id"), r.params.Get("did"))
 	if err != nil {
 		return nil, err
@@ -20,11 +20,11 @@ func (s *Server) handleDIDCreate(r *request) (*node, error) {
 }
 
 // handleDIDDetailsUpdate is did_details_update: reserve, free and edit a DID.
-func (s *Server) handleDIDDetailsUpdate(r *request) (*node, error) {
+func (s *API) handleDIDDetailsUpdate(r *request) (*node, error) {
 	if _, err := s.store.UpdateDIDDetails(r.ctx, r.caller, r.params); err != nil {
 		return nil, err
 	}
-	return successPage(textDetailsUpdated), nil
+	return successPage(TextDetailsUpdated), nil
 }
 
 // closingMethod is one of the methods that close, stop, terminate, free or
@@ -46,7 +46,7 @@ var closingMethods = map[string]closingMethod{
 }
 
 // handleDIDClosing runs the closing method the request names.
-func (s *Server) handleDIDClosing(r *request) (*node, error) {
+func (s *API) handleDIDClosing(r *request) (*node, error) {
 	m := closingMethods[r.method]
 	if _, err := s.store.CloseDID(r.ctx, m.move, r.caller, r.params.Get(m.idParam)); err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (s *Server) handleDIDClosing(r *request) (*node, error) {
 }
 
 // handleDIDsGet is dids_get: the caller's DIDs, filtered and paged.
-func (s *Server) handleDIDsGet(r *request) (*node, error) {
+func (s *API) handleDIDsGet(r *request) (*node, error) {
 	search, err := domain.NewDIDSearch(r.caller, r.params)
 	if err != nil {
 		return nil, err
@@ -75,9 +75,9 @@ func (s *Server) handleDIDsGet(r *request) (*node, error) {
 	return tree("page", dids), nil
 }
 
-// statusWord is a status as MOR prints it in dids_get and on the pages:
+// StatusWord is a status as MOR prints it in dids_get and on the pages:
 // capitalised ("Reserved").
-func statusWord(st domain.Status) string {
+func StatusWord(st domain.Status) string {
 	if st == "" {
 		return ""
 	}
@@ -92,7 +92,7 @@ func didListingNode(s domain.DIDSearch, l domain.DIDListing) *node {
 	if all {
 		n.add(el("provider", l.ProviderName))
 	}
-	n.add(el("language", d.Language), el("status", statusWord(d.Status)), el("did_status", string(d.Status)))
+	n.add(el("language", d.Language), el("status", StatusWord(d.Status)), el("did_status", string(d.Status)))
 	if all && d.ResellerID != 0 {
 		n.add(el("reseller", l.ResellerName))
 	}

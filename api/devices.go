@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"morlite/domain"
@@ -6,7 +6,7 @@ import (
 
 // handleDeviceCreate is device_create: MOR's old layout, which clients read
 // field by field at /page/status, /page/id, /page/username, /page/password.
-func (s *Server) handleDeviceCreate(r *request) (*node, error) {
+func (s *API) handleDeviceCreate(r *request) (*node, error) {
 	d, err := s.store.CreateDevice(r.ctx, r.caller, r.params)
 	if err != nil {
 		return nil, err
@@ -16,7 +16,7 @@ func (s *Server) handleDeviceCreate(r *request) (*node, error) {
 }
 
 // handleDeviceUpdate is device_update.
-func (s *Server) handleDeviceUpdate(r *request) (*node, error) {
+func (s *API) handleDeviceUpdate(r *request) (*node, error) {
 	if err := s.store.UpdateDevice(r.ctx, r.caller, r.params); err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (s *Server) handleDeviceUpdate(r *request) (*node, error) {
 
 // handleDeviceDetailsGet is device_details_get: a flat <page> of the
 // device's columns.
-func (s *Server) handleDeviceDetailsGet(r *request) (*node, error) {
+func (s *API) handleDeviceDetailsGet(r *request) (*node, error) {
 	d, err := s.store.DeviceDetails(r.ctx, r.caller, r.params)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (s *Server) handleDeviceDetailsGet(r *request) (*node, error) {
 
 // handleDevicesGet is devices_get (alias device_list); gzip-compressed when
 // the client accepts it.
-func (s *Server) handleDevicesGet(r *request) (*node, error) {
+func (s *API) handleDevicesGet(r *request) (*node, error) {
 	r.gzip = r.acceptGzip
 	u, devices, err := s.store.ListDevices(r.ctx, r.caller, r.params)
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Server) handleDevicesGet(r *request) (*node, error) {
 }
 
 // handleDeviceDelete is device_delete (alias device_destroy).
-func (s *Server) handleDeviceDelete(r *request) (*node, error) {
+func (s *API) handleDeviceDelete(r *request) (*node, error) {
 	if err := s.store.DeleteDevice(r.ctx, r.caller, r.params); err != nil {
 		return nil, err
 	}
