@@ -192,6 +192,11 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 	if s.write, err = mysqlPool(cfg, mysqlConns); err != nil {
 		return nil, err
 	}
+	if s.reads.limits.Slots == 0 {
+		// A read on MySQL mostly waits for the network and the server,
+		// not for this process's CPU: as many run at once as writes do.
+		s.reads.limits.Slots = mysqlConns
+	}
 	s.initLanes() // admit.go: the read pool has a connection for every admitted read
 	if s.read, err = mysqlPool(cfg, s.readPoolSize()); err != nil {
 		s.write.Close()
