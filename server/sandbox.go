@@ -15,6 +15,7 @@ import (
 	"morlite/api"
 	"morlite/domain"
 	"morlite/ops"
+	"morlite/web"
 )
 
 // Sandbox mode (WithSandbox): the request journal and the world reset, as
@@ -79,10 +80,10 @@ func (s *Server) sandboxRoutes() {
 	e.POST(sandboxSnapshotsPath, s.handleSnapshotTake, s.requireSandboxAdmin)
 	e.POST(sandboxRestorePath, s.handleSnapshotRestore, s.requireSandboxAdmin)
 	e.DELETE(sandboxSnapshotPath, s.handleSnapshotDelete, s.requireSandboxAdmin)
-	e.POST(snapshotPagePath, s.handleSnapshotPage, s.limitForm(api.MaxBodyBytes, "Request too large"), s.requireLogin, s.requireAdminPage)
-	e.GET(journalPagePath, s.handleJournalPage, s.requireLogin, s.requireAdminPage)
-	e.POST(journalClearPath, s.handleJournalClearPage, s.requireLogin, s.requireAdminPage)
-	e.POST(resetPagePath, s.handleResetPage, s.requireLogin, s.requireAdminPage)
+	e.POST(snapshotPagePath, s.handleSnapshotPage, s.pages.LimitForm(api.MaxBodyBytes, "Request too large"), s.pages.RequireLogin, s.requireAdminPage)
+	e.GET(journalPagePath, s.handleJournalPage, s.pages.RequireLogin, s.requireAdminPage)
+	e.POST(journalClearPath, s.handleJournalClearPage, s.pages.RequireLogin, s.requireAdminPage)
+	e.POST(resetPagePath, s.handleResetPage, s.pages.RequireLogin, s.requireAdminPage)
 }
 
 // ungated says a route (c.Path(), the pattern that matched) passes the
@@ -159,7 +160,7 @@ func (s *Server) sandboxAccess(c echo.Context) (int, string) {
 	if h := c.Request().Header.Get("Authorization"); h != "" {
 		return s.bearerAccess(c, h)
 	}
-	wu, err := s.sessionUser(c)
+	wu, err := s.pages.SessionUser(c)
 	if err != nil {
 		s.log.Error("sandbox session", "err", err)
 		return http.StatusInternalServerError, "Internal error"
@@ -167,9 +168,9 @@ func (s *Server) sandboxAccess(c echo.Context) (int, string) {
 	switch {
 	case wu == nil:
 		return http.StatusUnauthorized, "send the admin's API secret as Authorization: Bearer <secret>, or the admin's session cookie"
-	case wu.user.UserType != domain.Admin:
+	case wu.User().UserType != domain.Admin:
 		return http.StatusForbidden, "only the admin may use the sandbox endpoints"
-	case c.Request().Method != http.MethodGet && !tokensEqual(sentCSRF(c), wu.sess.csrf):
+	case c.Request().Method != http.MethodGet && !web.TokensEqual(web.SentCSRF(c), wu.CSRF()):
 		return http.StatusForbidden, "invalid or missing CSRF token: send the session's token as X-CSRF-Token"
 	}
 	return 0, ""
@@ -185,17 +186,17 @@ func (s *Server) bearerAccess(c echo.Context, header string) (int, string) {
 		s.log.Error("sandbox settings", "err", err)
 		return http.StatusInternalServerError, "Internal error"
 	}
-	if !strings.EqualFold(scheme, "Bearer") || !tokensEqual(strings.TrimSpace(token), settings.APISecretKey) {
+	if !strings.EqualFold(scheme, "Bearer") || !web.TokensEqual(strings.TrimSpace(token), settings.APISecretKey) {
 		return http.StatusUnauthorized, "wrong bearer token: send the admin's API secret as Authorization: Bearer <secret>"
 	}
 	return 0, ""
 }
 
-// requireAdminPage follows requireLogin on the sandbox page: the admin only.
+// requireAdminPage follows RequireLogin on the sandbox page: the admin only.
 func (s *Server) requireAdminPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if viewer(c).user.UserType != domain.Admin {
-			return s.pageError(c, http.StatusForbidden, "Only the admin may use the sandbox", nil)
+		if web.ViewerOf(c).User().UserType != domain.Admin {
+			return s.pages.PageError(c, http.StatusForbidden, "Only the admin may use the sandbox", nil)
 		}
 		return next(c)
 	}
@@ -316,21 +317,21 @@ func (s *Server) handleJournalPage(c echo.Context) error {
 		data.Held = s.journal.count()
 	}
 	data.Snapshots = s.snapshotPanel(c.Request().Context())
-	return s.page(c, http.StatusOK, "requests", "Requests", "requests", data)
+	return s.pages.Page(c, http.StatusOK, "requests", "Requests", "requests", data)
 }
 
 // handleJournalClearPage is the page's Clear form.
 func (s *Server) handleJournalClearPage(c echo.Context) error {
 	s.clearJournal()
-	return s.flashAndRedirect(c, journalPagePath, "Request journal cleared", true)
+	return s.pages.FlashAndRedirect(c, journalPagePath, "Request journal cleared", true)
 }
 
 // handleResetPage is the page's Reset form.
 func (s *Server) handleResetPage(c echo.Context) error {
 	w, err := s.resetWorld(c.Request().Context())
 	if err != nil {
-		return s.flashAndRedirect(c, journalPagePath, textResetFailed, false)
+		return s.pages.FlashAndRedirect(c, journalPagePath, textResetFailed, false)
 	}
 	text := "Database reset to " + s.sandbox.describe + ": " + strconv.Itoa(len(w.Users)) + " users, " + strconv.Itoa(len(w.DIDs)) + " DIDs"
-	return s.flashAndRedirect(c, journalPagePath, text, true)
+	return s.pages.FlashAndRedirect(c, journalPagePath, text, true)
 }

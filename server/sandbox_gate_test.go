@@ -20,6 +20,7 @@ import (
 	"morlite/domain"
 	"morlite/fixtures"
 	"morlite/ops"
+	"morlite/web"
 )
 
 // didsGetCount is how many DIDs a dids_get answer lists, or its error.
@@ -152,7 +153,7 @@ func hammer(stop <-chan struct{}, errs chan<- error, n *atomic.Int64, check func
 }
 
 func checkHomePage(w *webClient) error {
-	resp, err := w.http.Get(w.base + homePath)
+	resp, err := w.http.Get(w.base + web.HomePath)
 	if err != nil {
 		return err
 	}

@@ -186,15 +186,15 @@ func (s *Server) handleSnapshotPage(c echo.Context) error {
 	if c.FormValue("restore") != "" {
 		snap, fail := s.restoreSnapshot(ctx, name)
 		if fail != nil {
-			return s.flashAndRedirect(c, journalPagePath, fail.text, false)
+			return s.pages.FlashAndRedirect(c, journalPagePath, fail.text, false)
 		}
-		return s.flashAndRedirect(c, journalPagePath, "Snapshot "+name+" restored ("+countsText(snap.Counts)+")", true)
+		return s.pages.FlashAndRedirect(c, journalPagePath, "Snapshot "+name+" restored ("+countsText(snap.Counts)+")", true)
 	}
 	snap, fail := s.takeSnapshot(ctx, name)
 	if fail != nil {
-		return s.flashAndRedirect(c, journalPagePath, fail.text, false)
+		return s.pages.FlashAndRedirect(c, journalPagePath, fail.text, false)
 	}
-	return s.flashAndRedirect(c, journalPagePath, "Snapshot "+name+" taken ("+countsText(snap.Counts)+")", true)
+	return s.pages.FlashAndRedirect(c, journalPagePath, "Snapshot "+name+" taken ("+countsText(snap.Counts)+")", true)
 }
 
 // countsText is a snapshot's main counts for a flash.

@@ -15,6 +15,7 @@ import (
 
 	"morlite/domain"
 	"morlite/fixtures"
+	"morlite/web"
 )
 
 // sandboxNow is the clock the tests' reloads parse with, so that two resets
@@ -53,7 +54,7 @@ func (w *webClient) sandboxCall(method, path string, withCSRF bool) webAnswer {
 	}
 	billing, _ := url.Parse(w.base + "/billing/")
 	for _, ck := range w.http.Jar.Cookies(billing) {
-		if ck.Name == sessionCookie {
+		if ck.Name == web.SessionCookie {
 			req.Header.Set("Cookie", ck.Name+"="+ck.Value)
 		}
 	}
@@ -153,15 +154,15 @@ func TestSandboxSessions(t *testing.T) {
 				t.Errorf("%s on the sandbox page: HTTP %d", u, a.status)
 			}
 		}
-		if home := w.get(homePath); strings.Contains(navOf(home.body), journalPagePath) {
+		if home := w.get(web.HomePath); strings.Contains(navOf(home.body), journalPagePath) {
 			t.Errorf("%s sees the Requests link", u)
 		}
 	}
-	if home := admin.get(homePath); !strings.Contains(navOf(home.body), journalPagePath) {
+	if home := admin.get(web.HomePath); !strings.Contains(navOf(home.body), journalPagePath) {
 		t.Errorf("the admin does not see the Requests link:\n%s", home.body)
 	}
 	out := e.browser()
-	if a := out.get(journalPagePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
+	if a := out.get(journalPagePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath) {
 		t.Errorf("logged out journal page: HTTP %d to %q", a.status, a.location)
 	}
 	if a := out.post(resetPagePath, url.Values{"csrf": {"x"}}); a.status != http.StatusForbidden {
@@ -202,7 +203,7 @@ func TestSandboxOff(t *testing.T) {
 	if a := admin.post(resetPagePath, nil); a.status != http.StatusNotFound {
 		t.Errorf("reset form: HTTP %d", a.status)
 	}
-	if home := admin.get(homePath); strings.Contains(navOf(home.body), journalPagePath) {
+	if home := admin.get(web.HomePath); strings.Contains(navOf(home.body), journalPagePath) {
 		t.Error("the Requests link shows with sandbox mode off")
 	}
 }

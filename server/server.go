@@ -1,10 +1,9 @@
 // Package server assembles morlite's HTTP server: the echo setup, the
 // middleware every answer passes (secure headers, the Host check, panic
-// recovery), MOR's API (package api), the operator's pages, the sandbox
-// (journal, reset, faults, snapshots, and the gate that makes a reset
-// atomic) and the operator's endpoints (package ops), with the observers
-// that watch the API. The pages and the sandbox still live here: they share
-// the pages' sessions, CSRF and templates.
+// recovery), MOR's API (package api), the operator's pages (package web),
+// the sandbox (journal, reset, faults, snapshots, and the gate that makes a
+// reset atomic) and the operator's endpoints (package ops), with the
+// observers that watch the API. The sandbox still lives here.
 package server
 
 import (
@@ -18,6 +17,7 @@ import (
 	"morlite/api"
 	"morlite/ops"
 	"morlite/store"
+	"morlite/web"
 )
 
 // Server answers MOR's API over a store.
@@ -29,10 +29,8 @@ type Server struct {
 	api *api.API
 	// observers see every answered API request; routes hands them to api.
 	observers []api.Observer
-	// sessions are the logged-in browsers of the pages.
-	sessions sessions
-	// logins throttles failed logins (web_login_guard.go).
-	logins loginGuard
+	// pages are the operator's pages; the sandbox's pages render through them.
+	pages *web.Pages
 	// sandbox, when set, is sandbox mode: the journal and the reset.
 	sandbox     *sandbox
 	journalSize int
@@ -81,7 +79,8 @@ func (s *Server) routes() {
 	e.Use(secureHeaders, s.recoverPanics)
 
 	s.api.Routes(e)
-	s.webRoutes()
+	s.pages = web.New(s.store, s.log, s.api, s.sandbox != nil)
+	s.pages.Routes(e)
 	s.sandboxRoutes()
 	s.opsRoutes()
 	for _, fn := range s.observers {
