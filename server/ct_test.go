@@ -19,7 +19,7 @@ var secretName = regexp.MustCompile(`(?i)csrf|token|secret|bearer|apikey`)
 
 // roomsWithSecrets are the packages whose source compares secrets a client
 // sends: the assembly, the pages (sessions, CSRF) and the sandbox (bearer).
-var roomsWithSecrets = []string{".", "../web"}
+var roomsWithSecrets = []string{".", "../web", "../sandbox"}
 
 // TestSecretsComparedInConstantTime reads the packages' source. web.TokensEqual,
 // the one helper that compares a sent secret with the expected one, must

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"morlite/domain"
+	"morlite/sandbox"
 	"morlite/web"
 )
 
@@ -407,7 +408,7 @@ func TestDialplanFormsNeedCSRF(t *testing.T) {
 	w := e.loggedIn("admin")
 	before := e.world()
 	for _, path := range []string{web.DialplanCreatePath, web.DialplanUpdatePath + "30", web.DialplanDestroyPath + "30",
-		web.DialplanAddDIDPath + "30", web.DIDEditPath + "2/dialplan", web.DIDEditPath + "3/dialplan_free", web.IntervalAssignPath, snapshotPagePath} {
+		web.DialplanAddDIDPath + "30", web.DIDEditPath + "2/dialplan", web.DIDEditPath + "3/dialplan_free", web.IntervalAssignPath, sandbox.SnapshotPagePath} {
 		a := w.post(path, dpForm("csrf", "wrong", "dialplan[name]", "x", "dialplan[dptype]", "ivr", "did_id", "2",
 			"dp_id", "30", "from", "37060000001", "till", "37060000001", "name", "x"))
 		if a.status != http.StatusForbidden && a.status != http.StatusNotFound {
