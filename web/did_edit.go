@@ -32,7 +32,7 @@ type didEditPage struct {
 	PreferredDevice, PreferredTrunk int64
 	Actions                         []actionRow
 	ActionsShown, ActionMax         int
-	// Dialplan is the dial plan section (web_dialplans.go).
+	// Dialplan is the dial plan section (dialplans.go).
 	Dialplan *didDialplanBox
 }
 

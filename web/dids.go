@@ -16,7 +16,7 @@ import (
 // The DID pages: the list (dids_get's filters, paged) and the edit page of
 // one DID with its action log and the moves its status allows. Both read
 // through dids_get's scope, so a viewer sees exactly what the API would
-// list for him; the moves run the API methods' store code (web_dids_moves.go).
+// list for him; the moves run the API methods' store code (did_moves.go).
 
 const (
 	DIDListPath = "/billing/dids/list"

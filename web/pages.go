@@ -77,13 +77,13 @@ func (s *Pages) webRoutes() {
 	e.POST(LoginPath, s.handleLogin, small)
 	e.POST(LogoutPath, s.handleLogout, small, s.RequireLogin)
 	e.GET(HomePath, s.handleHome, s.RequireLogin)
-	// DID pages (web_dids.go, web_did_edit.go, web_did_moves.go).
-	// An accountant needs his API counterpart's right (web_rights.go).
+	// DID pages (dids.go, did_edit.go, did_moves.go).
+	// An accountant needs his API counterpart's right (rights.go).
 	dids, devices, users := s.requireRight(didPageRight), s.requireRight(devicePageRight), s.requireRight(userPageRight)
 	e.GET(DIDListPath, s.handleDIDList, s.RequireLogin, dids)
 	e.GET(DIDEditPath+":id", s.handleDIDEdit, s.RequireLogin, dids)
 	e.POST(DIDEditPath+":id/:move", s.handleDIDMove, small, s.RequireLogin, dids)
-	// Device page, user list, Generate hash (web_devices.go, web_users.go, web_hash.go).
+	// Device page, user list, Generate hash (devices.go, users.go, hash.go).
 	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.RequireLogin, devices)
 	e.GET("/billing/users/list", s.handleUserList, s.RequireLogin, users)
 	e.GET(HashPagePath, s.handleHashForm, s.RequireLogin)
