@@ -19,7 +19,7 @@ import (
 // (the hash and users_get's password p) are masked before anything is kept.
 
 // DefaultJournalSize is how many requests the journal keeps unless
-// WithJournal says otherwise.
+// server.WithJournal says otherwise.
 const DefaultJournalSize = 1000
 
 // JournalResponseMax caps the answer body kept for a data answer.
@@ -34,7 +34,7 @@ const (
 	JournalTextMax   = 256
 )
 
-// masked replaces a secret parameter's value.
+// Masked replaces a secret parameter's value.
 const Masked = "***"
 
 // journalTimeFormat is RFC 3339 with milliseconds.

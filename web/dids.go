@@ -19,7 +19,9 @@ import (
 // list for him; the moves run the API methods' store code (did_moves.go).
 
 const (
+	// DIDListPath is the DID list.
 	DIDListPath = "/billing/dids/list"
+	// DIDEditPath plus a DID's id is its edit page.
 	DIDEditPath = "/billing/dids/edit/"
 	// DIDPageSize is how many DIDs one list page shows.
 	DIDPageSize = 50

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 
 	"morlite/api"
 	"morlite/fixtures"
@@ -39,7 +40,7 @@ type env struct {
 
 func newEnv(t *testing.T, fixture string) *env {
 	t.Helper()
-	w, err := fixtures.Parse("test.yaml", []byte(fixture), time.Now())
+	w, err := fixtures.Parse("test.yaml", []byte(prehashed(t, fixture)), time.Now())
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
 	}
@@ -59,6 +60,24 @@ func newEnv(t *testing.T, fixture string) *env {
 	p := New(st, log, a, false)
 	p.Routes(e)
 	return &env{t: t, srv: p, handler: e}
+}
+
+// userPassword finds "username: X, password: P" in a fixture's user rows.
+var userPassword = regexp.MustCompile(`(username: ([^,}\s]+), )password: ([^,}\s]+)`)
+
+// prehashed writes each fixture password as a bcrypt hash at the minimum
+// cost: checking a password is the same code at any cost, and the
+// throttle's tests log in dozens of times (slow at the loader's cost,
+// very slow under the race detector).
+func prehashed(t *testing.T, fixture string) string {
+	return userPassword.ReplaceAllStringFunc(fixture, func(m string) string {
+		sub := userPassword.FindStringSubmatch(m)
+		h, err := bcrypt.GenerateFromPassword([]byte(sub[3]), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sub[1] + "password_hash: " + string(h)
+	})
 }
 
 // webClient is a browser for the pages: a cookie jar, and redirects

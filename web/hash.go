@@ -20,6 +20,7 @@ import (
 // page signs only with a key the viewer holds (pageKey).
 
 const (
+	// HashPagePath is the Generate hash page.
 	HashPagePath = "/billing/functions/generate_hash"
 	// MaxTypedKey bounds a typed secret key; MOR's keys are short.
 	MaxTypedKey = 1024

@@ -155,13 +155,13 @@ func (s *Pages) RequireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// viewer is the logged-in user RequireLogin found.
+// ViewerOf is the logged-in user RequireLogin found, nil on a page without it.
 func ViewerOf(c echo.Context) *Viewer {
 	wu, _ := c.Get("web").(*Viewer)
 	return wu
 }
 
-// page renders a page template in the layout, with the viewer's CSRF token
+// Page renders a page template in the layout, with the viewer's CSRF token
 // and pending flash message.
 func (s *Pages) Page(c echo.Context, status int, name, title, nav string, data any) error {
 	t, ok := pages[name]

@@ -22,6 +22,7 @@ import (
 // CSRF token every form must send back.
 
 const (
+	// SessionCookie is the cookie that carries a page session's token.
 	SessionCookie   = "morlite_session"
 	loginCSRFCookie = "morlite_login_csrf"
 	sessionLifetime = 12 * time.Hour
