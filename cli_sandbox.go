@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"morlite/domain"
+	"morlite/sandbox"
 	"morlite/server"
 	"morlite/store"
 )
@@ -26,7 +27,7 @@ func (sf *sandboxFlags) register(fs *flag.FlagSet) {
 	sf.mode = envOr("MORLITE_SANDBOX", "auto")
 	fs.Var(switchValue{&sf.mode}, "sandbox",
 		"sandbox mode (request journal, reset, faults, snapshots): auto (on when serving the demo), true or false; --sandbox alone is true (MORLITE_SANDBOX)")
-	fs.StringVar(&sf.journalText, "journal-size", envOr("MORLITE_JOURNAL_SIZE", strconv.Itoa(server.DefaultJournalSize)),
+	fs.StringVar(&sf.journalText, "journal-size", envOr("MORLITE_JOURNAL_SIZE", strconv.Itoa(sandbox.DefaultJournalSize)),
 		"API requests the sandbox's journal keeps in memory; 0 keeps none (MORLITE_JOURNAL_SIZE)")
 }
 

@@ -9,13 +9,19 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"morlite/web"
 )
 
 // secretName is a name that holds a secret a client sends: a CSRF token, a
 // session token, an API key.
 var secretName = regexp.MustCompile(`(?i)csrf|token|secret|bearer|apikey`)
 
-// TestSecretsComparedInConstantTime reads the package's source. tokensEqual,
+// roomsWithSecrets are the packages whose source compares secrets a client
+// sends: the assembly, the pages (sessions, CSRF) and the sandbox (bearer).
+var roomsWithSecrets = []string{".", "../web", "../sandbox"}
+
+// TestSecretsComparedInConstantTime reads the packages' source. web.TokensEqual,
 // the one helper that compares a sent secret with the expected one, must
 // compare with crypto/subtle.ConstantTimeCompare (and nothing else but
 // against ""); and no other code may compare anything whose expression
@@ -24,9 +30,13 @@ var secretName = regexp.MustCompile(`(?i)csrf|token|secret|bearer|apikey`)
 // differing byte, and its timing tells an attacker how much he guessed.
 func TestSecretsComparedInConstantTime(t *testing.T) {
 	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, dir := range roomsWithSecrets {
+		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, names...)
 	}
 	helper := 0
 	for _, name := range files {
@@ -46,7 +56,7 @@ func TestSecretsComparedInConstantTime(t *testing.T) {
 			if !ok || fd.Body == nil {
 				continue
 			}
-			if fd.Name.Name == "tokensEqual" {
+			if fd.Name.Name == "TokensEqual" {
 				helper++
 				checkTokensEqual(t, fset, src, fd)
 				continue
@@ -55,10 +65,10 @@ func TestSecretsComparedInConstantTime(t *testing.T) {
 		}
 	}
 	if helper != 1 {
-		t.Fatalf("found %d tokensEqual functions, want 1", helper)
+		t.Fatalf("found %d web.TokensEqual functions, want 1", helper)
 	}
-	if !tokensEqual("abc", "abc") || tokensEqual("abc", "abd") || tokensEqual("abc", "ab") || tokensEqual("", "") {
-		t.Error("tokensEqual answers wrong")
+	if !web.TokensEqual("abc", "abc") || web.TokensEqual("abc", "abd") || web.TokensEqual("abc", "ab") || web.TokensEqual("", "") {
+		t.Error("web.TokensEqual answers wrong")
 	}
 }
 
@@ -76,17 +86,17 @@ func checkTokensEqual(t *testing.T, fset *token.FileSet, src []byte, fd *ast.Fun
 		case *ast.BinaryExpr:
 			text := nodeText(fset, src, n)
 			if (n.Op == token.EQL || n.Op == token.NEQ) && !isEmptyString(n.Y) && !strings.Contains(text, "ConstantTimeCompare") {
-				t.Errorf("tokensEqual compares %s", text)
+				t.Errorf("web.TokensEqual compares %s", text)
 			}
 		}
 		return true
 	})
 	if !usesSubtle {
-		t.Error("tokensEqual does not use subtle.ConstantTimeCompare")
+		t.Error("web.TokensEqual does not use subtle.ConstantTimeCompare")
 	}
 }
 
-// checkNoPlainSecretCompare: fd compares no secret but through tokensEqual.
+// checkNoPlainSecretCompare: fd compares no secret but through web.TokensEqual.
 func checkNoPlainSecretCompare(t *testing.T, fset *token.FileSet, src []byte, fd *ast.FuncDecl) {
 	t.Helper()
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
@@ -94,7 +104,7 @@ func checkNoPlainSecretCompare(t *testing.T, fset *token.FileSet, src []byte, fd
 		case *ast.BinaryExpr:
 			if (n.Op == token.EQL || n.Op == token.NEQ) && !isEmptyString(n.X) && !isEmptyString(n.Y) &&
 				!isNil(n.Y) && secretName.MatchString(nodeText(fset, src, n)) {
-				t.Errorf("%s compares %s with %s, not tokensEqual", fd.Name.Name, nodeText(fset, src, n), n.Op)
+				t.Errorf("%s compares %s with %s, not web.TokensEqual", fd.Name.Name, nodeText(fset, src, n), n.Op)
 			}
 		case *ast.CallExpr:
 			sel, ok := n.Fun.(*ast.SelectorExpr)
@@ -105,7 +115,7 @@ func checkNoPlainSecretCompare(t *testing.T, fset *token.FileSet, src []byte, fd
 			if fun == "strings.EqualFold" || fun == "bytes.Equal" || fun == "strings.Compare" || fun == "subtle.ConstantTimeCompare" {
 				for _, arg := range n.Args {
 					if _, lit := arg.(*ast.BasicLit); !lit && secretName.MatchString(nodeText(fset, src, arg)) {
-						t.Errorf("%s compares %s with %s, not tokensEqual", fd.Name.Name, nodeText(fset, src, arg), fun)
+						t.Errorf("%s compares %s with %s, not web.TokensEqual", fd.Name.Name, nodeText(fset, src, arg), fun)
 					}
 				}
 			}

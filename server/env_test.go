@@ -393,3 +393,5 @@ func mysqlSQL(q string) string {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

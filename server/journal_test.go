@@ -15,17 +15,17 @@ import (
 	"unicode/utf8"
 
 	"morlite/api"
-	"morlite/domain"
+	"morlite/sandbox"
 )
 
 // journalEntries reads GET /sandbox/requests?query with the admin's bearer.
-func (e *env) journalEntries(query string) []journalEntry {
+func (e *env) journalEntries(query string) []sandbox.JournalEntry {
 	e.t.Helper()
-	rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath+"?"+query, "secret")
+	rec := e.sandboxCall(http.MethodGet, sandbox.RequestsPath+"?"+query, "secret")
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 		e.t.Fatalf("GET /sandbox/requests?%s: HTTP %d %s: %s", query, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}
-	var out []journalEntry
+	var out []sandbox.JournalEntry
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 		e.t.Fatalf("journal is not a JSON array: %v\n%s", err, rec.Body)
 	}
@@ -65,18 +65,18 @@ func TestJournalMasksSecrets(t *testing.T) {
 	}
 	for _, en := range entries {
 		for name, v := range en.Params {
-			if secretParam(name) && v != masked {
-				t.Errorf("entry %d: %s = %q, want %q", en.ID, name, v, masked)
+			if sandbox.SecretParam(name) && v != sandbox.Masked {
+				t.Errorf("entry %d: %s = %q, want %q", en.ID, name, v, sandbox.Masked)
 			}
 		}
-		if en.Params["hash"] != masked && en.Params["HASH"] != masked {
+		if en.Params["hash"] != sandbox.Masked && en.Params["HASH"] != sandbox.Masked {
 			t.Errorf("entry %d keeps no masked hash: %v", en.ID, en.Params)
 		}
 	}
-	raw := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret").Body.String()
+	raw := e.sandboxCall(http.MethodGet, sandbox.RequestsPath, "secret").Body.String()
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
-	page := w.get(journalPagePath)
+	page := w.get(sandbox.JournalPagePath)
 	if page.status != http.StatusOK || !strings.Contains(page.body, "hash=***") || !strings.Contains(page.body, "p=***") {
 		t.Fatalf("journal page: HTTP %d\n%s", page.status, page.body)
 	}
@@ -145,7 +145,7 @@ func TestJournalFilters(t *testing.T) {
 	if len(all) != 3 || all[0].Method != "did_device_assign" {
 		t.Fatalf("journal: %+v", all)
 	}
-	methods := func(entries []journalEntry) string {
+	methods := func(entries []sandbox.JournalEntry) string {
 		var ids []string
 		for _, en := range entries {
 			ids = append(ids, strconv.FormatInt(en.ID, 10))
@@ -169,7 +169,7 @@ func TestJournalFilters(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"since=yesterday", "since=2026-01-02", "since_id=-1", "since_id=x", "since_id=1.5"} {
-		rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath+"?"+bad, "secret")
+		rec := e.sandboxCall(http.MethodGet, sandbox.RequestsPath+"?"+bad, "secret")
 		var msg map[string]string
 		if rec.Code != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &msg) != nil || msg["error"] == "" {
 			t.Errorf("?%s: HTTP %d %s", bad, rec.Code, rec.Body)
@@ -181,7 +181,7 @@ func TestJournalClear(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	e.post("one", url.Values{})
 	e.post("two", url.Values{})
-	if rec := e.sandboxCall(http.MethodDelete, sandboxRequestsPath, "secret"); rec.Code != http.StatusNoContent || rec.Body.Len() != 0 {
+	if rec := e.sandboxCall(http.MethodDelete, sandbox.RequestsPath, "secret"); rec.Code != http.StatusNoContent || rec.Body.Len() != 0 {
 		t.Fatalf("DELETE: HTTP %d %s", rec.Code, rec.Body)
 	}
 	if got := e.journalEntries(""); len(got) != 0 {
@@ -196,25 +196,13 @@ func TestJournalClear(t *testing.T) {
 func TestJournalOff(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML, WithJournal(0))
 	e.post("one", url.Values{})
-	if rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret"); rec.Code != http.StatusOK || rec.Body.String() != "[]\n" {
+	if rec := e.sandboxCall(http.MethodGet, sandbox.RequestsPath, "secret"); rec.Code != http.StatusOK || rec.Body.String() != "[]\n" {
 		t.Fatalf("journal off: HTTP %d %q", rec.Code, rec.Body)
 	}
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
-	if a := w.get(journalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, "The request journal is off") {
+	if a := w.get(sandbox.JournalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, "The request journal is off") {
 		t.Fatalf("journal page with the journal off: HTTP %d\n%s", a.status, a.body)
-	}
-}
-
-// TestJournalTruncatesLongAnswers keeps the first journalResponseMax bytes
-// of a data answer, cut between characters.
-func TestJournalTruncatesLongAnswers(t *testing.T) {
-	en := entryOf(api.Observation{Time: time.Now(), Body: []byte(strings.Repeat("é", journalResponseMax))})
-	if !en.Truncated || len(en.Response) > journalResponseMax || len(en.Response) < journalResponseMax-1 || !utf8.ValidString(en.Response) {
-		t.Fatalf("truncated to %d bytes (flag %v), valid %v", len(en.Response), en.Truncated, utf8.ValidString(en.Response))
-	}
-	if en := entryOf(api.Observation{Answer: "DID created", Body: []byte("<page/>")}); en.Response != "" {
-		t.Fatalf("a message answer keeps its body: %q", en.Response)
 	}
 }
 
@@ -226,7 +214,7 @@ func TestJournalPage(t *testing.T) {
 	e.post("dids_get", sign("dids_get", "admin"))
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
-	a := w.get(journalPagePath)
+	a := w.get(sandbox.JournalPagePath)
 	first, second := strings.Index(a.body, ">dids_get</a>"), strings.Index(a.body, ">did_device_assign</a>")
 	if a.status != http.StatusOK || first < 0 || second < first || !strings.Contains(a.body, "Device assigned to DID") {
 		t.Fatalf("journal page (newest first): HTTP %d\n%s", a.status, a.body)
@@ -234,34 +222,19 @@ func TestJournalPage(t *testing.T) {
 	if !strings.Contains(a.body, `href="/billing/sandbox/requests?method=dids_get"`) {
 		t.Fatalf("no filter link on the method:\n%s", a.body)
 	}
-	if a := w.get(journalPagePath + "?method=dids_get"); strings.Contains(a.body, ">did_device_assign</a>") || !strings.Contains(a.body, ">dids_get</a>") {
+	if a := w.get(sandbox.JournalPagePath + "?method=dids_get"); strings.Contains(a.body, ">did_device_assign</a>") || !strings.Contains(a.body, ">dids_get</a>") {
 		t.Fatalf("method filter:\n%s", a.body)
 	}
-	a = w.post(journalClearPath, nil)
-	if a.status != http.StatusSeeOther || a.location != journalPagePath {
+	a = w.post(sandbox.JournalClearPath, nil)
+	if a.status != http.StatusSeeOther || a.location != sandbox.JournalPagePath {
 		t.Fatalf("clear: HTTP %d to %q", a.status, a.location)
 	}
-	if a := w.get(journalPagePath); !strings.Contains(a.body, "Request journal cleared") || strings.Contains(a.body, ">dids_get</a>") {
+	if a := w.get(sandbox.JournalPagePath); !strings.Contains(a.body, "Request journal cleared") || strings.Contains(a.body, ">dids_get</a>") {
 		t.Fatalf("after clear:\n%s", a.body)
 	}
-	if a := w.post(journalClearPath, url.Values{"csrf": {"forged"}}); a.status != http.StatusForbidden {
+	if a := w.post(sandbox.JournalClearPath, url.Values{"csrf": {"forged"}}); a.status != http.StatusForbidden {
 		t.Fatalf("clear without the CSRF token: HTTP %d", a.status)
 	}
-}
-
-// BenchmarkJournalObserve is the journal's cost on every API request: one
-// masked copy of the parameters and one slot of the ring.
-func BenchmarkJournalObserve(b *testing.B) {
-	j := newJournal(1000)
-	o := api.Observation{Time: time.Now(), Method: "did_device_assign", Known: true, Caller: "admin",
-		Params: domain.Params{"u": "admin", "did": "37060000001", "device_id": "2", "hash": "0123456789abcdef0123456789abcdef01234567"},
-		Answer: "Device assigned to DID", Status: 200, Latency: time.Millisecond}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			j.observe(o)
-		}
-	})
 }
 
 // TestJournalMasksPasswords: user_register's passwords, device_update's
@@ -280,7 +253,7 @@ func TestJournalMasksPasswords(t *testing.T) {
 	if !strings.Contains(details, "<secret>Mask-dev-pw</secret>") || !strings.Contains(details, "<pin>123456</pin>") {
 		t.Fatalf("device_details_get does not show the new secret and the PIN:\n%s", details)
 	}
-	raw := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret").Body.String()
+	raw := e.sandboxCall(http.MethodGet, sandbox.RequestsPath, "secret").Body.String()
 	for _, s := range []string{"Mask-", "123456"} {
 		if strings.Contains(raw, s) {
 			t.Errorf("the journal's JSON holds %q:\n%s", s, raw)
@@ -290,18 +263,6 @@ func TestJournalMasksPasswords(t *testing.T) {
 		"<secret>***</secret>", "<pin>***</pin>"} {
 		if !strings.Contains(raw, s) {
 			t.Errorf("the journal's JSON lacks %s:\n%s", s, raw)
-		}
-	}
-}
-
-func TestMaskResponseCutInsideASecret(t *testing.T) {
-	for in, want := range map[string]string{
-		"<device><secret>abc</secret><pin>12</pin></device>": "<device><secret>***</secret><pin>***</pin></device>",
-		"<device><password>ab":                               "<device><password>***",
-		"<device><name>101</name>":                           "<device><name>101</name>",
-	} {
-		if got := maskResponse(in); got != want {
-			t.Errorf("maskResponse(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -329,29 +290,22 @@ func TestJournalBoundsAHugeRequest(t *testing.T) {
 		size := len(en.Method) + len(en.Caller)
 		for k, v := range en.Params {
 			size += len(k) + len(v)
-			if len(v) > journalTextMax+len("…") || !utf8.ValidString(v) {
+			if len(v) > sandbox.JournalTextMax+len("…") || !utf8.ValidString(v) {
 				t.Errorf("entry %d keeps %s with %d bytes", i, k, len(v))
 			}
 		}
-		if !en.ParamsTruncated || size > journalParamsMax*(journalTextMax+8) {
+		if !en.ParamsTruncated || size > sandbox.JournalParamsMax*(sandbox.JournalTextMax+8) {
 			t.Errorf("entry %d: flag %v, %d bytes kept", i, en.ParamsTruncated, size)
 		}
 	}
 	if c := entries[0].Params["comment"]; !strings.HasPrefix(huge, strings.TrimSuffix(c, "…")) || !strings.HasSuffix(c, "…") {
 		t.Errorf("comment kept as %q", c)
 	}
-	if n := len(entries[1].Params); n != journalParamsMax || entries[1].Params["n000"] != "v" {
+	if n := len(entries[1].Params); n != sandbox.JournalParamsMax || entries[1].Params["n000"] != "v" {
 		t.Errorf("%d parameters kept, n000 %q", n, entries[1].Params["n000"])
 	}
-	if en := entries[2]; len(en.Method) > journalTextMax+len("…") || len(en.Caller) > journalTextMax+len("…") {
+	if en := entries[2]; len(en.Method) > sandbox.JournalTextMax+len("…") || len(en.Caller) > sandbox.JournalTextMax+len("…") {
 		t.Errorf("method %d bytes, caller %d bytes", len(en.Method), len(en.Caller))
-	}
-	var cut bool
-	if v := keepText(strings.Repeat("é", journalTextMax), &cut); !cut || !utf8.ValidString(v) || len(v) > journalTextMax+len("…") {
-		t.Errorf("keepText of a long UTF-8 text: %q (cut %v)", v, cut)
-	}
-	if en := entryOf(api.Observation{Params: domain.Params{"did": "1"}, Method: "dids_get"}); en.ParamsTruncated {
-		t.Error("a small request is flagged as cut")
 	}
 }
 
@@ -363,7 +317,7 @@ func TestJournalSinceIsInclusive(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	at := time.Date(2026, 11, 27, 5, 13, 49, 96_000_000, time.UTC)
 	for i, d := range []time.Duration{-time.Millisecond, 0, time.Millisecond} {
-		e.srv.journal.observe(api.Observation{Time: at.Add(d), Method: "m" + strconv.Itoa(i), Status: http.StatusOK})
+		e.srv.journal(api.Observation{Time: at.Add(d), Method: "m" + strconv.Itoa(i), Status: http.StatusOK})
 	}
 	for query, want := range map[string]string{
 		"since=2026-11-27T05:13:49.096Z":                            "2 3",
@@ -386,11 +340,11 @@ func TestJournalSinceIsInclusive(t *testing.T) {
 func TestJournalPageShowsTheNewest200(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	for i := 1; i <= 250; i++ {
-		e.srv.journal.observe(api.Observation{Time: time.Now(), Method: fmt.Sprintf("m%03d", i), Status: http.StatusOK})
+		e.srv.journal(api.Observation{Time: time.Now(), Method: fmt.Sprintf("m%03d", i), Status: http.StatusOK})
 	}
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
-	a := w.get(journalPagePath)
+	a := w.get(sandbox.JournalPagePath)
 	shown := regexp.MustCompile(`>(m\d{3})</a>`).FindAllStringSubmatch(a.body, -1)
 	if a.status != http.StatusOK || len(shown) != 200 {
 		t.Fatalf("journal page: HTTP %d, %d entries shown, want 200", a.status, len(shown))

@@ -9,6 +9,7 @@ import (
 
 	"morlite/internal/mariadbtest"
 	"morlite/store"
+	"morlite/web"
 )
 
 // TestScanShedAnswersBusy: a dids_get scan the store sheds is answered as
@@ -24,7 +25,7 @@ func TestScanShedAnswersBusy(t *testing.T) {
 	if got := e.list("admin", "search_did_number", "37060000021"); got != "37060000021" {
 		t.Errorf("exact lookup: %q", got)
 	}
-	a := e.loginAs("admin").get(didListPath)
+	a := e.loginAs("admin").get(web.DIDListPath)
 	wantPage(t, a, http.StatusServiceUnavailable, "<title>Server busy · morlite</title>")
 	if a.header.Get("Retry-After") != "1" {
 		t.Errorf("page Retry-After %q", a.header.Get("Retry-After"))
@@ -46,7 +47,7 @@ func TestReadShedAnswersBusy(t *testing.T) {
 		"users_get":          signUsersGet("admin", demoLogins["admin"]),
 		"user_details_get":   sign("user_details_get", "admin", "user_id", "0"),
 	}
-	pages := []string{"/billing/users/list", "/billing/devices/edit/2", didEditPath + "1", dialplanListPath}
+	pages := []string{"/billing/users/list", "/billing/devices/edit/2", web.DIDEditPath + "1", web.DialplanListPath}
 	w := e.loginAs("admin")
 	answered := func() {
 		t.Helper()

@@ -12,6 +12,7 @@ import (
 
 	"morlite/api"
 	"morlite/domain"
+	"morlite/sandbox"
 )
 
 // sandboxJSON sends a sandbox request with a JSON body and the admin's
@@ -25,23 +26,23 @@ func (e *env) sandboxJSON(method, path, body string) *httptest.ResponseRecorder 
 }
 
 // addFault adds a rule and returns it as answered.
-func (e *env) addFault(rule string) faultRule {
+func (e *env) addFault(rule string) sandbox.FaultRule {
 	e.t.Helper()
-	rec := e.sandboxJSON(http.MethodPost, sandboxFaultsPath, rule)
-	var got faultRule
+	rec := e.sandboxJSON(http.MethodPost, sandbox.FaultsPath, rule)
+	var got sandbox.FaultRule
 	if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &got) != nil || got.ID == "" {
-		e.t.Fatalf("POST %s %s: HTTP %d %s", sandboxFaultsPath, rule, rec.Code, rec.Body)
+		e.t.Fatalf("POST %s %s: HTTP %d %s", sandbox.FaultsPath, rule, rec.Code, rec.Body)
 	}
 	return got
 }
 
 // faultRules lists the rules.
-func (e *env) faultRules() []faultRule {
+func (e *env) faultRules() []sandbox.FaultRule {
 	e.t.Helper()
-	rec := e.sandboxJSON(http.MethodGet, sandboxFaultsPath, "")
-	var got []faultRule
+	rec := e.sandboxJSON(http.MethodGet, sandbox.FaultsPath, "")
+	var got []sandbox.FaultRule
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &got) != nil {
-		e.t.Fatalf("GET %s: HTTP %d %s", sandboxFaultsPath, rec.Code, rec.Body)
+		e.t.Fatalf("GET %s: HTTP %d %s", sandbox.FaultsPath, rec.Code, rec.Body)
 	}
 	return got
 }
@@ -88,7 +89,7 @@ func TestFaultErrorTwiceThenThrough(t *testing.T) {
 	if len(rules) != 1 || rules[0].Fired != 2 || *rules[0].Remaining != 0 {
 		t.Errorf("rules after firing: %+v", rules)
 	}
-	if page := e.loggedIn("admin").get(journalPagePath).body; strings.Count(page, ">fault 1</span>") != 2 {
+	if page := e.loggedIn("admin").get(sandbox.JournalPagePath).body; strings.Count(page, ">fault 1</span>") != 2 {
 		t.Errorf("the journal page does not mark the two requests the rule touched")
 	}
 }
@@ -233,7 +234,7 @@ func TestFaultAfterError(t *testing.T) {
 func TestFaultProbabilitySeeded(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	run := func(seed string) string {
-		e.sandboxJSON(http.MethodDelete, sandboxFaultsPath, "")
+		e.sandboxJSON(http.MethodDelete, sandbox.FaultsPath, "")
 		e.addFault(`{"method": "dids_get", "status": 503, "probability": 0.5, "seed": ` + seed + `}`)
 		var b strings.Builder
 		for range 32 {
@@ -261,15 +262,15 @@ func TestFaultRemoveAndKeep(t *testing.T) {
 	if n := len(e.faultRules()); n != 2 {
 		t.Fatalf("%d rules after a reset", n)
 	}
-	if rec := e.sandboxJSON(http.MethodDelete, sandboxFaultsPath+"/1", ""); rec.Code != http.StatusNoContent {
+	if rec := e.sandboxJSON(http.MethodDelete, sandbox.FaultsPath+"/1", ""); rec.Code != http.StatusNoContent {
 		t.Fatalf("DELETE 1: HTTP %d", rec.Code)
 	}
-	rec := e.sandboxJSON(http.MethodDelete, sandboxFaultsPath+"/1", "")
+	rec := e.sandboxJSON(http.MethodDelete, sandbox.FaultsPath+"/1", "")
 	checkJSONError(t, "DELETE 1 again", rec.Code, http.StatusNotFound, rec.Body.String())
 	if rec := e.post("dids_get", sign("dids_get", "admin")); rec.Code != http.StatusOK {
 		t.Fatalf("dids_get after its rule went: HTTP %d", rec.Code)
 	}
-	if rec := e.sandboxJSON(http.MethodDelete, sandboxFaultsPath, ""); rec.Code != http.StatusNoContent || len(e.faultRules()) != 0 {
+	if rec := e.sandboxJSON(http.MethodDelete, sandbox.FaultsPath, ""); rec.Code != http.StatusNoContent || len(e.faultRules()) != 0 {
 		t.Fatalf("DELETE all: HTTP %d, rules %v", rec.Code, e.faultRules())
 	}
 	if rec := e.post("users_get", signUsersGet("admin", "admin1")); rec.Code != http.StatusOK {
@@ -301,7 +302,7 @@ func TestFaultRuleRefusals(t *testing.T) {
 		{`{"method": "*", "error": "x"} {}`, "one JSON object"},
 		{`not json`, "JSON object"},
 	} {
-		rec := e.sandboxJSON(http.MethodPost, sandboxFaultsPath, tc.rule)
+		rec := e.sandboxJSON(http.MethodPost, sandbox.FaultsPath, tc.rule)
 		checkJSONError(t, tc.rule, rec.Code, http.StatusBadRequest, rec.Body.String())
 		if !strings.Contains(rec.Body.String(), tc.field) {
 			t.Errorf("%s: %s does not name %s", tc.rule, rec.Body, tc.field)
@@ -316,7 +317,7 @@ func TestFaultRuleRefusals(t *testing.T) {
 func TestFaultEndpointsNeedTheAdmin(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
-		req := httptest.NewRequest(m, sandboxFaultsPath, strings.NewReader(`{"method": "*", "status": 500}`))
+		req := httptest.NewRequest(m, sandbox.FaultsPath, strings.NewReader(`{"method": "*", "status": 500}`))
 		req.Header.Set("Authorization", "Bearer reseller-secret")
 		rec := e.do(req)
 		checkJSONError(t, m, rec.Code, http.StatusUnauthorized, rec.Body.String())

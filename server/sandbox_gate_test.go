@@ -20,6 +20,8 @@ import (
 	"morlite/domain"
 	"morlite/fixtures"
 	"morlite/ops"
+	"morlite/sandbox"
+	"morlite/web"
 )
 
 // didsGetCount is how many DIDs a dids_get answer lists, or its error.
@@ -63,7 +65,7 @@ func TestResetWaitsForRequestsInFlight(t *testing.T) {
 	go e.srv.ServeHTTP(httptest.NewRecorder(), hold)
 	<-entered
 	resetDone := make(chan int, 1)
-	go func() { resetDone <- e.sandboxCall(http.MethodPost, sandboxResetPath, "secret").Code }()
+	go func() { resetDone <- e.sandboxCall(http.MethodPost, sandbox.ResetPath, "secret").Code }()
 	waitForWriter(t, e.srv) // the reset waits for the gate: it cannot hold it
 	select {
 	case code := <-resetDone:
@@ -123,8 +125,8 @@ func drain(ch <-chan string) {
 func waitForWriter(t *testing.T, s *Server) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for s.gate.TryRLock() {
-		s.gate.RUnlock()
+	for s.sandbox.Gate().TryRLock() {
+		s.sandbox.Gate().RUnlock()
 		if time.Now().After(deadline) {
 			t.Fatal("the reset never asked for the gate")
 		}
@@ -152,7 +154,7 @@ func hammer(stop <-chan struct{}, errs chan<- error, n *atomic.Int64, check func
 }
 
 func checkHomePage(w *webClient) error {
-	resp, err := w.http.Get(w.base + homePath)
+	resp, err := w.http.Get(w.base + web.HomePath)
 	if err != nil {
 		return err
 	}
@@ -266,7 +268,7 @@ func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
 		checks = append(checks, func() error { return checkWriter(e, keys[i], did) })
 	}
 	underResets(t, 20, 20, func(i int) {
-		if rec := e.sandboxCall(http.MethodPost, sandboxResetPath, keys[i%2]); rec.Code != http.StatusOK {
+		if rec := e.sandboxCall(http.MethodPost, sandbox.ResetPath, keys[i%2]); rec.Code != http.StatusOK {
 			t.Fatalf("reset %d: HTTP %d %s", i+1, rec.Code, rec.Body)
 		}
 	}, checks...)
@@ -334,7 +336,7 @@ func TestResetDoesNotWaitForASlowUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	reset := make(chan int, 1)
-	go func() { reset <- e.sandboxCall(http.MethodPost, sandboxResetPath, "secret").Code }()
+	go func() { reset <- e.sandboxCall(http.MethodPost, sandbox.ResetPath, "secret").Code }()
 	select {
 	case code := <-reset:
 		if code != http.StatusOK {
@@ -395,7 +397,7 @@ func TestReadAheadKeepsTheBodyRules(t *testing.T) {
 func TestProbesPassTheGate(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	arrived := arrivals(e)
-	e.srv.gate.Lock()
+	e.srv.sandbox.Gate().Lock()
 	for _, path := range []string{ops.HealthPath, ops.MetricsPath} {
 		done := make(chan int, 1)
 		go func() { done <- e.get(path).Code }()
@@ -405,7 +407,7 @@ func TestProbesPassTheGate(t *testing.T) {
 				t.Errorf("%s during a reset: HTTP %d", path, code)
 			}
 		case <-time.After(5 * time.Second):
-			e.srv.gate.Unlock()
+			e.srv.sandbox.Gate().Unlock()
 			t.Fatalf("%s waits for the reset", path)
 		}
 	}
@@ -415,14 +417,14 @@ func TestProbesPassTheGate(t *testing.T) {
 	<-arrived
 	select {
 	case got := <-api:
-		e.srv.gate.Unlock()
+		e.srv.sandbox.Gate().Unlock()
 		t.Fatalf("an API request ran during a reset: %q", got)
 	case <-time.After(100 * time.Millisecond):
 	}
 	if d := e.did("37060000001"); d.Status != domain.StatusFree {
 		t.Errorf("the DID changed during a reset: %+v", d)
 	}
-	e.srv.gate.Unlock()
+	e.srv.sandbox.Gate().Unlock()
 	if got := <-api; got != "Device assigned to DID" {
 		t.Fatalf("after the reset: %q", got)
 	}

@@ -17,22 +17,23 @@ import (
 
 	"morlite/domain"
 	"morlite/fixtures"
+	"morlite/sandbox"
 	"morlite/store"
 )
 
 // takeSnapshotJSON posts {"name": name} with the admin's bearer.
-func (e *env) takeSnapshotJSON(name string) snapshotInfo {
+func (e *env) takeSnapshotJSON(name string) sandbox.SnapshotInfo {
 	e.t.Helper()
 	return e.takeSnapshotWith("secret", name)
 }
 
 // takeSnapshotWith is takeSnapshotJSON with another bearer.
-func (e *env) takeSnapshotWith(bearer, name string) snapshotInfo {
+func (e *env) takeSnapshotWith(bearer, name string) sandbox.SnapshotInfo {
 	e.t.Helper()
-	req := httptest.NewRequest(http.MethodPost, sandboxSnapshotsPath, strings.NewReader(`{"name": "`+name+`"}`))
+	req := httptest.NewRequest(http.MethodPost, sandbox.SnapshotsPath, strings.NewReader(`{"name": "`+name+`"}`))
 	req.Header.Set("Authorization", "Bearer "+bearer)
 	rec := e.do(req)
-	var got snapshotInfo
+	var got sandbox.SnapshotInfo
 	if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &got) != nil || got.Name != name {
 		e.t.Fatalf("take %s: HTTP %d %s", name, rec.Code, rec.Body)
 	}
@@ -40,10 +41,10 @@ func (e *env) takeSnapshotWith(bearer, name string) snapshotInfo {
 }
 
 // restoreSnapshotJSON restores name with bearer and returns the answer.
-func (e *env) restoreSnapshotJSON(name, bearer string) (int, snapshotInfo, string) {
+func (e *env) restoreSnapshotJSON(name, bearer string) (int, sandbox.SnapshotInfo, string) {
 	e.t.Helper()
-	rec := e.sandboxCall(http.MethodPost, sandboxSnapshotsPath+"/"+name+"/restore", bearer)
-	var got snapshotInfo
+	rec := e.sandboxCall(http.MethodPost, sandbox.SnapshotsPath+"/"+name+"/restore", bearer)
+	var got sandbox.SnapshotInfo
 	_ = json.Unmarshal(rec.Body.Bytes(), &got)
 	return rec.Code, got, rec.Body.String()
 }
@@ -71,19 +72,19 @@ func TestSnapshotTakeAndRestore(t *testing.T) {
 	if e.dump() != before {
 		t.Fatal("the restore did not bring the world back")
 	}
-	rec := e.sandboxJSON(http.MethodPost, sandboxSnapshotsPath, `{"name": "before-test"}`)
+	rec := e.sandboxJSON(http.MethodPost, sandbox.SnapshotsPath, `{"name": "before-test"}`)
 	checkJSONError(t, "a taken name", rec.Code, http.StatusConflict, rec.Body.String())
 	code, _, body = e.restoreSnapshotJSON("nope", "secret")
 	checkJSONError(t, "restore an unknown name", code, http.StatusNotFound, body)
-	rec = e.sandboxJSON(http.MethodGet, sandboxSnapshotsPath, "")
-	var list []snapshotInfo
+	rec = e.sandboxJSON(http.MethodGet, sandbox.SnapshotsPath, "")
+	var list []sandbox.SnapshotInfo
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &list) != nil || len(list) != 1 || list[0].Name != "before-test" || list[0].DIDs != 14 {
 		t.Fatalf("list: HTTP %d %s", rec.Code, rec.Body)
 	}
-	if rec := e.sandboxJSON(http.MethodDelete, sandboxSnapshotsPath+"/before-test", ""); rec.Code != http.StatusNoContent {
+	if rec := e.sandboxJSON(http.MethodDelete, sandbox.SnapshotsPath+"/before-test", ""); rec.Code != http.StatusNoContent {
 		t.Fatalf("delete: HTTP %d %s", rec.Code, rec.Body)
 	}
-	rec = e.sandboxJSON(http.MethodDelete, sandboxSnapshotsPath+"/before-test", "")
+	rec = e.sandboxJSON(http.MethodDelete, sandbox.SnapshotsPath+"/before-test", "")
 	checkJSONError(t, "delete again", rec.Code, http.StatusNotFound, rec.Body.String())
 }
 
@@ -94,7 +95,7 @@ func TestSnapshotNames(t *testing.T) {
 	e.takeSnapshotJSON("A-b_9")
 	for _, body := range []string{`{"name": ""}`, `{"name": "a b"}`, `{"name": "` + strings.Repeat("a", 65) + `"}`,
 		`{"name": "../x"}`, `{"name": "é"}`, `{"name": 5}`, `{}`, `not json`} {
-		rec := e.sandboxJSON(http.MethodPost, sandboxSnapshotsPath, body)
+		rec := e.sandboxJSON(http.MethodPost, sandbox.SnapshotsPath, body)
 		checkJSONError(t, body, rec.Code, http.StatusBadRequest, rec.Body.String())
 		if !strings.Contains(rec.Body.String(), "name") {
 			t.Errorf("%s: %s does not name the field", body, rec.Body)
@@ -143,7 +144,7 @@ func TestSnapshotPagePanel(t *testing.T) {
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
 	before := e.dump()
-	a := w.postFollow(snapshotPagePath, url.Values{"name": {"clean"}})
+	a := w.postFollow(sandbox.SnapshotPagePath, url.Values{"name": {"clean"}})
 	if !strings.Contains(a.body, "Snapshot clean taken (14 users, 10 devices, 14 DIDs)") {
 		t.Fatalf("take: %s", a.body)
 	}
@@ -153,11 +154,11 @@ func TestSnapshotPagePanel(t *testing.T) {
 	if got := e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2"); got != "Device assigned to DID" {
 		t.Fatal(got)
 	}
-	a = w.postFollow(snapshotPagePath, url.Values{"name": {"clean"}, "restore": {"1"}})
+	a = w.postFollow(sandbox.SnapshotPagePath, url.Values{"name": {"clean"}, "restore": {"1"}})
 	if !strings.Contains(a.body, "Snapshot clean restored (14 users, 10 devices, 14 DIDs)") || e.dump() != before {
 		t.Fatalf("restore: %s", a.body)
 	}
-	a = w.postFollow(snapshotPagePath, url.Values{"name": {"clean"}})
+	a = w.postFollow(sandbox.SnapshotPagePath, url.Values{"name": {"clean"}})
 	if !strings.Contains(a.body, "a snapshot named clean exists") {
 		t.Fatalf("a taken name: %s", a.body)
 	}

@@ -15,6 +15,8 @@ import (
 
 	"morlite/domain"
 	"morlite/fixtures"
+	"morlite/sandbox"
+	"morlite/web"
 )
 
 // sandboxNow is the clock the tests' reloads parse with, so that two resets
@@ -53,7 +55,7 @@ func (w *webClient) sandboxCall(method, path string, withCSRF bool) webAnswer {
 	}
 	billing, _ := url.Parse(w.base + "/billing/")
 	for _, ck := range w.http.Jar.Cookies(billing) {
-		if ck.Name == sessionCookie {
+		if ck.Name == web.SessionCookie {
 			req.Header.Set("Cookie", ck.Name+"="+ck.Value)
 		}
 	}
@@ -68,9 +70,9 @@ var sandboxOK = []struct {
 	method, path string
 	status       int
 }{
-	{http.MethodGet, sandboxRequestsPath, http.StatusOK},
-	{http.MethodDelete, sandboxRequestsPath, http.StatusNoContent},
-	{http.MethodPost, sandboxResetPath, http.StatusOK},
+	{http.MethodGet, sandbox.RequestsPath, http.StatusOK},
+	{http.MethodDelete, sandbox.RequestsPath, http.StatusNoContent},
+	{http.MethodPost, sandbox.ResetPath, http.StatusOK},
 }
 
 // checkJSONError fails unless an answer is {"error": "..."} with status.
@@ -112,7 +114,7 @@ func TestSandboxBearer(t *testing.T) {
 func TestSandboxEmptySecretNeverMatches(t *testing.T) {
 	e := newSandboxEnv(t, withSetting(demoYAML, "api_secret_key", `""`))
 	for _, auth := range []string{"Bearer ", "Bearer", "Bearer  "} {
-		req := httptest.NewRequest(http.MethodGet, sandboxRequestsPath, nil)
+		req := httptest.NewRequest(http.MethodGet, sandbox.RequestsPath, nil)
 		req.Header.Set("Authorization", auth)
 		rec := e.do(req)
 		checkJSONError(t, auth, rec.Code, http.StatusUnauthorized, rec.Body.String())
@@ -148,23 +150,23 @@ func TestSandboxSessions(t *testing.T) {
 			a := w.sandboxCall(ep.method, ep.path, true)
 			checkJSONError(t, u+" session "+ep.method+" "+ep.path, a.status, http.StatusForbidden, a.body)
 		}
-		for _, a := range []webAnswer{w.get(journalPagePath), w.post(journalClearPath, nil), w.post(resetPagePath, nil)} {
+		for _, a := range []webAnswer{w.get(sandbox.JournalPagePath), w.post(sandbox.JournalClearPath, nil), w.post(sandbox.ResetPagePath, nil)} {
 			if a.status != http.StatusForbidden {
 				t.Errorf("%s on the sandbox page: HTTP %d", u, a.status)
 			}
 		}
-		if home := w.get(homePath); strings.Contains(navOf(home.body), journalPagePath) {
+		if home := w.get(web.HomePath); strings.Contains(navOf(home.body), sandbox.JournalPagePath) {
 			t.Errorf("%s sees the Requests link", u)
 		}
 	}
-	if home := admin.get(homePath); !strings.Contains(navOf(home.body), journalPagePath) {
+	if home := admin.get(web.HomePath); !strings.Contains(navOf(home.body), sandbox.JournalPagePath) {
 		t.Errorf("the admin does not see the Requests link:\n%s", home.body)
 	}
 	out := e.browser()
-	if a := out.get(journalPagePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath) {
+	if a := out.get(sandbox.JournalPagePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath) {
 		t.Errorf("logged out journal page: HTTP %d to %q", a.status, a.location)
 	}
-	if a := out.post(resetPagePath, url.Values{"csrf": {"x"}}); a.status != http.StatusForbidden {
+	if a := out.post(sandbox.ResetPagePath, url.Values{"csrf": {"x"}}); a.status != http.StatusForbidden {
 		t.Errorf("logged out reset form: HTTP %d", a.status)
 	}
 }
@@ -185,8 +187,8 @@ func TestSandboxOff(t *testing.T) {
 	admin := e.browser()
 	admin.login("admin", demoLogins["admin"])
 	paths := []struct{ method, path string }{
-		{http.MethodGet, sandboxRequestsPath}, {http.MethodDelete, sandboxRequestsPath}, {http.MethodPost, sandboxResetPath},
-		{http.MethodGet, journalPagePath}, {http.MethodPost, journalClearPath}, {http.MethodPost, resetPagePath},
+		{http.MethodGet, sandbox.RequestsPath}, {http.MethodDelete, sandbox.RequestsPath}, {http.MethodPost, sandbox.ResetPath},
+		{http.MethodGet, sandbox.JournalPagePath}, {http.MethodPost, sandbox.JournalClearPath}, {http.MethodPost, sandbox.ResetPagePath},
 	}
 	for _, p := range paths {
 		if rec := e.sandboxCall(p.method, p.path, "secret"); rec.Code != http.StatusNotFound {
@@ -196,13 +198,13 @@ func TestSandboxOff(t *testing.T) {
 			t.Errorf("admin session %s %s: HTTP %d", p.method, p.path, a.status)
 		}
 	}
-	if a := admin.get(journalPagePath); a.status != http.StatusNotFound {
+	if a := admin.get(sandbox.JournalPagePath); a.status != http.StatusNotFound {
 		t.Errorf("journal page: HTTP %d", a.status)
 	}
-	if a := admin.post(resetPagePath, nil); a.status != http.StatusNotFound {
+	if a := admin.post(sandbox.ResetPagePath, nil); a.status != http.StatusNotFound {
 		t.Errorf("reset form: HTTP %d", a.status)
 	}
-	if home := admin.get(homePath); strings.Contains(navOf(home.body), journalPagePath) {
+	if home := admin.get(web.HomePath); strings.Contains(navOf(home.body), sandbox.JournalPagePath) {
 		t.Error("the Requests link shows with sandbox mode off")
 	}
 }
@@ -220,7 +222,7 @@ func (e *env) dump() string {
 // reset calls POST /sandbox/reset with a bearer and checks its answer.
 func (e *env) reset(bearer string) {
 	e.t.Helper()
-	rec := e.sandboxCall(http.MethodPost, sandboxResetPath, bearer)
+	rec := e.sandboxCall(http.MethodPost, sandbox.ResetPath, bearer)
 	var got struct {
 		Status      string
 		Users, DIDs int
@@ -266,11 +268,11 @@ func TestResetRestoresFixtures(t *testing.T) {
 	e.call("did_device_unassign", "admin", "did", "37060000006")
 	w := e.browser()
 	w.login("admin", demoLogins["admin"])
-	w.get(journalPagePath)
-	if a := w.post(resetPagePath, nil); a.status != http.StatusSeeOther || a.location != journalPagePath {
+	w.get(sandbox.JournalPagePath)
+	if a := w.post(sandbox.ResetPagePath, nil); a.status != http.StatusSeeOther || a.location != sandbox.JournalPagePath {
 		t.Fatalf("reset form: HTTP %d to %q", a.status, a.location)
 	}
-	if a := w.get(journalPagePath); !strings.Contains(a.body, "Database reset to the test fixture: 14 users, 14 DIDs") {
+	if a := w.get(sandbox.JournalPagePath); !strings.Contains(a.body, "Database reset to the test fixture: 14 users, 14 DIDs") {
 		t.Fatalf("no flash after the reset form:\n%s", a.body)
 	}
 	if after := e.dump(); after != before {
@@ -316,7 +318,7 @@ func TestResetForgetsCachedUsersAndSettings(t *testing.T) {
 		{"changed-key", "admin"}: "listed", {"secret", "admin"}: "Incorrect hash",
 		{"rs-changed", "reseller"}: "listed", {"reseller-secret", "reseller"}: "Incorrect hash",
 	})
-	if rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "secret"); rec.Code != http.StatusUnauthorized {
+	if rec := e.sandboxCall(http.MethodGet, sandbox.RequestsPath, "secret"); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("the old key opened the sandbox: HTTP %d", rec.Code)
 	}
 	e.reset("changed-key")
@@ -324,7 +326,7 @@ func TestResetForgetsCachedUsersAndSettings(t *testing.T) {
 		{"changed-key", "admin"}: "Incorrect hash", {"secret", "admin"}: "listed",
 		{"rs-changed", "reseller"}: "Incorrect hash", {"reseller-secret", "reseller"}: "listed",
 	})
-	if rec := e.sandboxCall(http.MethodGet, sandboxRequestsPath, "changed-key"); rec.Code != http.StatusUnauthorized {
+	if rec := e.sandboxCall(http.MethodGet, sandbox.RequestsPath, "changed-key"); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("the changed key still opens the sandbox: HTTP %d", rec.Code)
 	}
 }
@@ -337,7 +339,7 @@ func TestResetFailureChangesNothing(t *testing.T) {
 		return nil, fmt.Errorf("disk on fire")
 	}))
 	before := e.dump()
-	rec := e.sandboxCall(http.MethodPost, sandboxResetPath, "secret")
+	rec := e.sandboxCall(http.MethodPost, sandbox.ResetPath, "secret")
 	checkJSONError(t, "failed reset", rec.Code, http.StatusInternalServerError, rec.Body.String())
 	if strings.Contains(rec.Body.String(), "fire") || !strings.Contains(e.logText(), "disk on fire") {
 		t.Fatalf("answer %s; log %s", rec.Body, e.logText())
@@ -367,13 +369,13 @@ func TestResetKeepsJournalAndSessions(t *testing.T) {
 	if got := ids(); got != want {
 		t.Fatalf("journal after POST /sandbox/reset: %q, want %q", got, want)
 	}
-	if a := w.post(resetPagePath, nil); a.status != http.StatusSeeOther || a.location != journalPagePath {
+	if a := w.post(sandbox.ResetPagePath, nil); a.status != http.StatusSeeOther || a.location != sandbox.JournalPagePath {
 		t.Fatalf("reset form: HTTP %d to %q", a.status, a.location)
 	}
 	if got := ids(); got != want {
 		t.Fatalf("journal after the reset form: %q, want %q", got, want)
 	}
-	if a := w.get(journalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, ">dids_get</a>") {
+	if a := w.get(sandbox.JournalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, ">dids_get</a>") {
 		t.Fatalf("the page session or the journal did not survive the reset: HTTP %d to %q", a.status, a.location)
 	}
 }

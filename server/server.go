@@ -1,23 +1,25 @@
-// Package server assembles morlite's HTTP server: the echo setup, the
-// middleware every answer passes (secure headers, the Host check, panic
-// recovery), MOR's API (package api), the operator's pages, the sandbox
-// (journal, reset, faults, snapshots, and the gate that makes a reset
-// atomic) and the operator's endpoints (package ops), with the observers
-// that watch the API. The pages and the sandbox still live here: they share
-// the pages' sessions, CSRF and templates.
+// Package server assembles morlite's HTTP server and holds only what every
+// room shares: the echo setup, the middleware every answer passes (secure
+// headers, the Host check, panic recovery, the plain 404), the http.Server
+// settings, and the wiring of the rooms: MOR's API (package api), the
+// operator's pages (package web), sandbox mode (package sandbox, with
+// WithSandbox) and the operator's endpoints (package ops), with the
+// observers that watch the API.
 package server
 
 import (
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"morlite/api"
+	"morlite/domain"
 	"morlite/ops"
+	"morlite/sandbox"
 	"morlite/store"
+	"morlite/web"
 )
 
 // Server answers MOR's API over a store.
@@ -29,25 +31,34 @@ type Server struct {
 	api *api.API
 	// observers see every answered API request; routes hands them to api.
 	observers []api.Observer
-	// sessions are the logged-in browsers of the pages.
-	sessions sessions
-	// logins throttles failed logins (web_login_guard.go).
-	logins loginGuard
-	// sandbox, when set, is sandbox mode: the journal and the reset.
-	sandbox     *sandbox
-	journalSize int
-	journal     *journal
-	// faults are the sandbox's injected fault rules (nil outside it).
-	faults *faults
-	// gate is held shared by every request in sandbox mode and exclusively
-	// by a reset, so that no request sees half a reset.
-	gate sync.RWMutex
+	// pages are the operator's pages; the sandbox's pages render through them.
+	pages *web.Pages
+	// sandboxConfig, when set, turns sandbox mode on (WithSandbox); sandbox
+	// is then the journal, the reset, the faults and the snapshots.
+	sandboxConfig *sandbox.Config
+	journalSize   int
+	sandbox       *sandbox.Sandbox
+	// journal is the sandbox journal's observer of the API (nil without).
+	journal api.Observer
 	// hosts, when set, is the Host names the server answers to (hosts.go).
 	hosts *HostPolicy
 }
 
 // Option configures a Server.
 type Option func(*Server)
+
+// WithSandbox turns sandbox mode on: POST /sandbox/reset replaces the
+// database's contents with the world reload returns (describe says what that
+// is, for the page), and the request journal is kept (see WithJournal).
+func WithSandbox(describe string, reload func() (*domain.World, error)) Option {
+	return func(s *Server) { s.sandboxConfig = &sandbox.Config{Describe: describe, Reload: reload} }
+}
+
+// WithJournal sets how many API requests the journal keeps in sandbox mode
+// (sandbox.DefaultJournalSize without this option); 0 keeps none.
+func WithJournal(n int) Option {
+	return func(s *Server) { s.journalSize = max(n, 0) }
+}
 
 // WithObserver adds fn to the observers of every answered API request.
 func WithObserver(fn api.Observer) Option {
@@ -56,7 +67,7 @@ func WithObserver(fn api.Observer) Option {
 
 // New builds the server's router over st, logging to log.
 func New(st *store.Store, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{store: st, log: log, echo: echo.New(), journalSize: DefaultJournalSize, api: api.New(st, log)}
+	s := &Server{store: st, log: log, echo: echo.New(), journalSize: sandbox.DefaultJournalSize, api: api.New(st, log)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -81,11 +92,26 @@ func (s *Server) routes() {
 	e.Use(secureHeaders, s.recoverPanics)
 
 	s.api.Routes(e)
-	s.webRoutes()
+	s.pages = web.New(s.store, s.log, s.api, s.sandboxConfig != nil)
+	s.pages.Routes(e)
 	s.sandboxRoutes()
 	s.opsRoutes()
 	for _, fn := range s.observers {
 		s.api.Observe(fn)
+	}
+}
+
+// sandboxRoutes adds the sandbox's endpoints, page and gate, in sandbox
+// mode only; its journal watches the API.
+func (s *Server) sandboxRoutes() {
+	if s.sandboxConfig == nil {
+		return
+	}
+	cfg := *s.sandboxConfig
+	cfg.JournalSize = s.journalSize
+	s.sandbox = sandbox.New(s.store, s.log, s.api, s.pages, cfg)
+	if s.journal = s.sandbox.Routes(s.echo); s.journal != nil {
+		s.observers = append(s.observers, s.journal)
 	}
 }
 
@@ -125,7 +151,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 // writeTimeout is 30 s, plus the longest fault delay in sandbox mode.
 func (s *Server) writeTimeout() time.Duration {
 	if s.sandbox != nil {
-		return 30*time.Second + faultDelayMax*time.Millisecond
+		return sandbox.WriteTimeout(30 * time.Second)
 	}
 	return 30 * time.Second
 }
@@ -162,24 +188,6 @@ func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		for name, value := range SecureHeaders {
 			h.Set(name, value)
 		}
-		return next(c)
-	}
-}
-
-// gateRequests holds the gate shared while a request runs (sandbox mode
-// only): a reset waits for the requests in flight, and requests that come
-// during a reset wait for its end. The body is read before (see
-// readAhead). The ungated paths pass.
-func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if ungated(c.Path()) {
-			return next(c)
-		}
-		readAhead(c.Request())
-		hold := &gateHold{gate: &s.gate}
-		hold.take()
-		defer hold.release()
-		c.Set(gateHoldKey, hold)
 		return next(c)
 	}
 }

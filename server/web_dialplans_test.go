@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"morlite/domain"
+	"morlite/sandbox"
+	"morlite/web"
 )
 
 var flashLine = regexp.MustCompile(`<p class="flash (ok|bad)" role="status">([^<]*)</p>`)
@@ -94,11 +96,11 @@ func wantOnPlan(t *testing.T, e *env, number string, st domain.Status, plan, use
 func TestDIDWalksOntoADialplanAndOff(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
-	page := w.get(didEditPath + "2")
+	page := w.get(web.DIDEditPath + "2")
 	if !strings.Contains(page.body, `action="/billing/dids/edit/2/dialplan"`) || !strings.Contains(page.body, `<optgroup label="Authorization by PIN"><option value="1">PIN access</option>`) {
 		t.Fatalf("the DID edit page offers no dial plan: %s", page.body)
 	}
-	o := w.submit(didEditPath+"2/dialplan", dpForm("dp_id", "1"))
+	o := w.submit(web.DIDEditPath+"2/dialplan", dpForm("dp_id", "1"))
 	wantFlash(t, "assign", o, "DID assigned to Dial Plan: PIN access", true)
 	if !strings.Contains(o.body, "Assigned to Dial Plan: PIN access") || !strings.Contains(o.body, "Make DID free") {
 		t.Errorf("the DID edit page does not show the plan and its way off")
@@ -120,7 +122,7 @@ func TestDIDWalksOntoADialplanAndOff(t *testing.T) {
 	if body := e.post("device_delete", sign("device_delete", "admin", "device", "31")).Body.String(); !strings.Contains(body, "<error>Device has Dial Plans - we cannot delete it</error>") {
 		t.Errorf("device_delete of plan 30's device: %s", body)
 	}
-	o = w.submit(didEditPath+"2/dialplan_free", nil)
+	o = w.submit(web.DIDEditPath+"2/dialplan_free", nil)
 	wantFlash(t, "make free", o, "DID made available", true)
 	wantOnPlan(t, e, "37060000001", domain.StatusFree, 0, 0, 0, 0)
 	if got := e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2"); got != "Device assigned to DID" {
@@ -154,10 +156,10 @@ func TestDIDOntoDialplanRefusals(t *testing.T) {
 		{reseller, "reseller", "2", "1", "DID was not found"},
 		{reseller, "reseller", "4", "1", "Dial Plan was not found"},
 	} {
-		o := tc.w.submit(didEditPath+tc.id+"/dialplan", dpForm("dp_id", tc.dp))
+		o := tc.w.submit(web.DIDEditPath+tc.id+"/dialplan", dpForm("dp_id", tc.dp))
 		wantFlash(t, tc.who+" DID "+tc.id+" onto "+tc.dp, o, tc.text, false)
 	}
-	o := admin.submit(didEditPath+"2/dialplan_free", nil)
+	o := admin.submit(web.DIDEditPath+"2/dialplan_free", nil)
 	wantFlash(t, "make free a free DID", o, "DID was not updated", false)
 	if e.didRows() != before {
 		t.Fatal("a refused move changed a DID")
@@ -170,24 +172,24 @@ func TestDIDOntoDialplanRefusals(t *testing.T) {
 func TestDialplanRights(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	acc := e.loggedIn("accountant")
-	if strings.Contains(acc.get(homePath).body, dialplanListPath) {
+	if strings.Contains(acc.get(web.HomePath).body, web.DialplanListPath) {
 		t.Error("an accountant is offered the Dial Plans link")
 	}
-	if n := strings.Count(e.loggedIn("reseller").get(homePath).body, `href="`+dialplanListPath+`"`); n != 2 {
+	if n := strings.Count(e.loggedIn("reseller").get(web.HomePath).body, `href="`+web.DialplanListPath+`"`); n != 2 {
 		t.Errorf("the reseller's start page links Dial Plans %d times, want 2 (navigation and list)", n)
 	}
-	wantRefusal(t, "accountant's list", acc.outcome(acc.get(dialplanListPath)), "You are not authorized to view this page")
-	wantRefusal(t, "accountant's new", acc.outcome(acc.get(dialplanNewPath)), "You are not authorized to view this page")
-	wantRefusal(t, "accountant's create", acc.submit(dialplanCreatePath, dpForm("dialplan[name]", "x", "dialplan[dptype]", "ivr")), "You are not authorized to view this page")
-	o := acc.submit(didEditPath+"2/dialplan", dpForm("dp_id", "1"))
+	wantRefusal(t, "accountant's list", acc.outcome(acc.get(web.DialplanListPath)), "You are not authorized to view this page")
+	wantRefusal(t, "accountant's new", acc.outcome(acc.get(web.DialplanNewPath)), "You are not authorized to view this page")
+	wantRefusal(t, "accountant's create", acc.submit(web.DialplanCreatePath, dpForm("dialplan[name]", "x", "dialplan[dptype]", "ivr")), "You are not authorized to view this page")
+	o := acc.submit(web.DIDEditPath+"2/dialplan", dpForm("dp_id", "1"))
 	wantFlash(t, "accountant assigns", o, "DID assigned to Dial Plan: PIN access", true)
 	ro := e.loggedIn("readonly")
-	o = ro.submit(didEditPath+"3/dialplan_free", nil)
+	o = ro.submit(web.DIDEditPath+"3/dialplan_free", nil)
 	wantFlash(t, "readonly frees", o, "You do not have rights to edit this", false)
 	res := e.loggedIn("reseller")
-	wantFlash(t, "reseller edits plan 1", res.outcome(followOnce(res, dialplanEditPath+"1")), "Access Denied", false)
+	wantFlash(t, "reseller edits plan 1", res.outcome(followOnce(res, web.DialplanEditPath+"1")), "Access Denied", false)
 	admin := e.loggedIn("admin")
-	wantFlash(t, "admin edits plan 999", admin.outcome(followOnce(admin, dialplanEditPath+"999")), "Dial Plan was not found", false)
+	wantFlash(t, "admin edits plan 999", admin.outcome(followOnce(admin, web.DialplanEditPath+"999")), "Dial Plan was not found", false)
 	wantOnPlan(t, e, "37060000002", domain.StatusActive, 1, 0, 0, 0)
 }
 
@@ -214,18 +216,18 @@ func TestResellerDialplan(t *testing.T) {
 		{"   ", "4", "Please enter name"},
 		{strings.Repeat("n", 51), "4", "Dial Plan was not created"},
 	} {
-		o := w.submit(dialplanCreatePath, dpForm("dialplan[name]", tc.name, "dialplan[dptype]", "authbypin", "users_device", tc.device))
+		o := w.submit(web.DialplanCreatePath, dpForm("dialplan[name]", tc.name, "dialplan[dptype]", "authbypin", "users_device", tc.device))
 		if tc.text == "Please enter name" {
 			o = w.outcome(webAnswer{status: o.status, body: o.body})
 		}
 		wantFlash(t, "create "+tc.name+" with device "+tc.device, o, tc.text, false)
 	}
-	o := w.submit(dialplanCreatePath, dpForm("dialplan[name]", "R plan", "dialplan[dptype]", "pbxfunction"))
+	o := w.submit(web.DialplanCreatePath, dpForm("dialplan[name]", "R plan", "dialplan[dptype]", "pbxfunction"))
 	wantFlash(t, "a type the page does not make", o, "Dial Plan was not created", false)
 	if n := len(e.world().Dialplans); n != 2 {
 		t.Fatalf("%d plans after refused creates", n)
 	}
-	o = w.submit(dialplanCreatePath, dpForm("dialplan[name]", " R plan ", "dialplan[dptype]", "authbypin", "users_device", "4"))
+	o = w.submit(web.DialplanCreatePath, dpForm("dialplan[name]", " R plan ", "dialplan[dptype]", "authbypin", "users_device", "4"))
 	wantFlash(t, "create", o, "Dial Plan successfully created", true)
 	plans := e.world().Dialplans
 	dp := plans[len(plans)-1]
@@ -235,10 +237,10 @@ func TestResellerDialplan(t *testing.T) {
 	if !strings.Contains(o.body, "<td>R plan</td>") || !strings.Contains(o.body, "SIP/") || strings.Contains(o.body, "PIN access") {
 		t.Errorf("the reseller's list: %s", o.body)
 	}
-	o = w.submit(didEditPath+"4/dialplan", dpForm("dp_id", "31"))
+	o = w.submit(web.DIDEditPath+"4/dialplan", dpForm("dp_id", "31"))
 	wantFlash(t, "onto R plan", o, "DID assigned to Dial Plan: R plan", true)
 	wantOnPlan(t, e, "37060000003", domain.StatusActive, 31, 0, 0, 3)
-	o = w.submit(didEditPath+"4/dialplan_free", nil)
+	o = w.submit(web.DIDEditPath+"4/dialplan_free", nil)
 	wantFlash(t, "off R plan", o, "DID made available", true)
 	wantOnPlan(t, e, "37060000003", domain.StatusFree, 0, 0, 0, 3)
 }
@@ -247,19 +249,19 @@ func TestResellerDialplan(t *testing.T) {
 func TestDialplanDelete(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
-	o := w.submit(dialplanDestroyPath+"1", nil)
+	o := w.submit(web.DialplanDestroyPath+"1", nil)
 	wantFlash(t, "delete plan 1", o, "Cannot delete Dial Plan. It is assigned to DID(s)", false)
-	o = w.submit(didEditPath+"3/dialplan_free", nil)
+	o = w.submit(web.DIDEditPath+"3/dialplan_free", nil)
 	wantFlash(t, "free DID 3", o, "DID made available", true)
 	if got := e.call("did_device_assign", "admin", "did", "37060000002", "device_id", "2"); got != "Device assigned to DID" {
 		t.Fatalf("assign the freed DID: %q", got)
 	}
-	o = w.submit(dialplanDestroyPath+"1", nil)
+	o = w.submit(web.DialplanDestroyPath+"1", nil)
 	wantFlash(t, "delete plan 1 again", o, "Dial Plan deleted: PIN access", true)
 	if n := len(e.world().Dialplans); n != 1 {
 		t.Fatalf("%d plans after the delete", n)
 	}
-	o = w.submit(dialplanDestroyPath+"1", nil)
+	o = w.submit(web.DialplanDestroyPath+"1", nil)
 	wantFlash(t, "delete it twice", o, "Dial Plan was not found", false)
 }
 
@@ -274,15 +276,15 @@ func TestDialplanUpdateFreesItsDevice(t *testing.T) {
 	if body := deleteDevice(); !strings.Contains(body, "Device has Dial Plans - we cannot delete it") {
 		t.Fatalf("device_delete: %s", body)
 	}
-	edit := w.get(dialplanEditPath + "30")
+	edit := w.get(web.DialplanEditPath + "30")
 	if !strings.Contains(edit.body, "Edit Dial Plan") || !strings.Contains(edit.body, `value="Callback"`) {
 		t.Fatalf("edit page: %s", edit.body)
 	}
-	o := w.submit(dialplanUpdatePath+"30", dpForm("dialplan[name]", ""))
+	o := w.submit(web.DialplanUpdatePath+"30", dpForm("dialplan[name]", ""))
 	wantFlash(t, "blank name", w.outcome(webAnswer{status: o.status, body: o.body}), "Please enter name", false)
-	o = w.submit(dialplanUpdatePath+"30", dpForm("users_device", ""))
+	o = w.submit(web.DialplanUpdatePath+"30", dpForm("users_device", ""))
 	wantFlash(t, "no name field", o, "Access Denied", false)
-	o = w.submit(dialplanUpdatePath+"30", dpForm("dialplan[name]", "Callback", "users_device", ""))
+	o = w.submit(web.DialplanUpdatePath+"30", dpForm("dialplan[name]", "Callback", "users_device", ""))
 	wantFlash(t, "update", o, "Dial Plan successfully updated", true)
 	if body := deleteDevice(); !strings.Contains(body, "Device was deleted") {
 		t.Fatalf("device_delete after the update: %s", body)
@@ -302,7 +304,7 @@ func TestDialplanUpdateFreesItsDevice(t *testing.T) {
 func TestDialplanList(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
-	a := w.get(dialplanListPath)
+	a := w.get(web.DialplanListPath)
 	for _, want := range []string{"<h1>Dial Plans</h1>", `href="/billing/dialplans/new"`, "<h2>Calling Cards</h2>",
 		"<h2>Authorization by PIN</h2>", `<a href="/billing/dids/edit/3">37060000002</a>`,
 		"<td>SIP/", "Assign DID", "Are you sure?"} {
@@ -313,12 +315,12 @@ func TestDialplanList(t *testing.T) {
 	if strings.Index(a.body, "Calling Cards") > strings.Index(a.body, "Authorization by PIN") {
 		t.Error("sections out of MOR's order")
 	}
-	o := w.submit(dialplanAddDIDPath+"30", dpForm("did_id", "2"))
+	o := w.submit(web.DialplanAddDIDPath+"30", dpForm("did_id", "2"))
 	wantFlash(t, "add DID 2 to plan 30", o, "DID assigned to Dial Plan: Callback", true)
 	wantOnPlan(t, e, "37060000001", domain.StatusActive, 30, 0, 0, 0)
-	o = w.submit(dialplanAddDIDPath+"30", dpForm("did_id", "2"))
+	o = w.submit(web.DialplanAddDIDPath+"30", dpForm("did_id", "2"))
 	wantFlash(t, "add it again", o, "DID is not free", false)
-	o = w.submit(dialplanAddDIDPath+"30", dpForm("did_id", "999"))
+	o = w.submit(web.DialplanAddDIDPath+"30", dpForm("did_id", "999"))
 	wantFlash(t, "add an unknown DID", o, "DID was not found", false)
 }
 
@@ -337,7 +339,7 @@ func (e *env) world() *domain.World {
 func TestDialplanInterval(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
-	page := w.get(intervalPagePath + "?from=37060000001&till=37060000004")
+	page := w.get(web.IntervalPagePath + "?from=37060000001&till=37060000004")
 	if !strings.Contains(page.body, "DIDs interval: 37060000001 - 37060000004") || !strings.Contains(page.body, "DIDs quantity: 4") {
 		t.Fatalf("interval page: %s", page.body)
 	}
@@ -349,7 +351,7 @@ func TestDialplanInterval(t *testing.T) {
 		{"99990", "99999", "30", "DID(s) were not updated", "* No DIDs found. Please check interval"},
 		{"37060000001", "37060000004", "999", "Dial Plan was not found", ""},
 	} {
-		a := w.post(intervalAssignPath, dpForm("from", tc.from, "till", tc.till, "dp_id", tc.dp))
+		a := w.post(web.IntervalAssignPath, dpForm("from", tc.from, "till", tc.till, "dp_id", tc.dp))
 		if a.status != http.StatusOK || !strings.Contains(a.body, "<p>"+tc.notice+"</p>") || !strings.Contains(a.body, tc.line) {
 			t.Errorf("%s..%s onto %s: HTTP %d, want %q %q", tc.from, tc.till, tc.dp, a.status, tc.notice, tc.line)
 		}
@@ -357,7 +359,7 @@ func TestDialplanInterval(t *testing.T) {
 	if e.didRows() != before {
 		t.Fatal("a refused interval changed a DID")
 	}
-	a := w.post(intervalAssignPath, dpForm("from", "37060000001", "till", "37060000004", "dp_id", "30"))
+	a := w.post(web.IntervalAssignPath, dpForm("from", "37060000001", "till", "37060000004", "dp_id", "30"))
 	for _, want := range []string{`<p class="flash ok" id="interval-status">1 out of 4 DID(s) were assigned to Dial Plan</p>`,
 		"<p>3 DID(s) were not assigned to Dial Plan</p><p>* DID(s) already assigned to Dial Plan</p><p>* DID(s) are Reserved</p>"} {
 		if !strings.Contains(a.body, want) {
@@ -370,12 +372,12 @@ func TestDialplanInterval(t *testing.T) {
 	if got := e.call("did_create", "admin", "did", "37069999999", "provider_id", "1"); got != "DID created" {
 		t.Fatalf("did_create: %q", got)
 	}
-	o := w.submit(intervalAssignPath, dpForm("from", "37069999999", "till", "37069999999", "dp_id", "30"))
+	o := w.submit(web.IntervalAssignPath, dpForm("from", "37069999999", "till", "37069999999", "dp_id", "30"))
 	wantFlash(t, "an interval of one free DID", o, "Dial Plan assigned to DID(s) interval", true)
 	res := e.loggedIn("reseller")
-	wantRefusal(t, "reseller's interval page", res.outcome(res.get(intervalPagePath)), "You are not authorized to view this page")
+	wantRefusal(t, "reseller's interval page", res.outcome(res.get(web.IntervalPagePath)), "You are not authorized to view this page")
 	ro := e.loggedIn("readonly")
-	wantRefusal(t, "readonly's interval", ro.outcome(ro.post(intervalAssignPath, dpForm("from", "1", "till", "2", "dp_id", "30"))), "You do not have rights to edit this")
+	wantRefusal(t, "readonly's interval", ro.outcome(ro.post(web.IntervalAssignPath, dpForm("from", "1", "till", "2", "dp_id", "30"))), "You do not have rights to edit this")
 }
 
 // TestDialplanListManyDIDs: a plan with more than 10 DIDs links them as one
@@ -389,11 +391,11 @@ func TestDialplanListManyDIDs(t *testing.T) {
 		}
 	}
 	w := e.loggedIn("admin")
-	a := w.post(intervalAssignPath, dpForm("from", "370700000000", "till", "370700000010", "dp_id", "30"))
+	a := w.post(web.IntervalAssignPath, dpForm("from", "370700000000", "till", "370700000010", "dp_id", "30"))
 	if a.status != http.StatusSeeOther {
 		t.Fatalf("interval: HTTP %d", a.status)
 	}
-	list := w.get(dialplanListPath).body
+	list := w.get(web.DialplanListPath).body
 	if !strings.Contains(list, `<a href="/billing/dids/list?search_dialplan=30">11 DID(s)</a>`) || strings.Contains(list, ">370700000000<") {
 		t.Fatalf("the list does not sum up plan 30's DIDs: %s", list)
 	}
@@ -405,8 +407,8 @@ func TestDialplanFormsNeedCSRF(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
 	before := e.world()
-	for _, path := range []string{dialplanCreatePath, dialplanUpdatePath + "30", dialplanDestroyPath + "30",
-		dialplanAddDIDPath + "30", didEditPath + "2/dialplan", didEditPath + "3/dialplan_free", intervalAssignPath, snapshotPagePath} {
+	for _, path := range []string{web.DialplanCreatePath, web.DialplanUpdatePath + "30", web.DialplanDestroyPath + "30",
+		web.DialplanAddDIDPath + "30", web.DIDEditPath + "2/dialplan", web.DIDEditPath + "3/dialplan_free", web.IntervalAssignPath, sandbox.SnapshotPagePath} {
 		a := w.post(path, dpForm("csrf", "wrong", "dialplan[name]", "x", "dialplan[dptype]", "ivr", "did_id", "2",
 			"dp_id", "30", "from", "37060000001", "till", "37060000001", "name", "x"))
 		if a.status != http.StatusForbidden && a.status != http.StatusNotFound {

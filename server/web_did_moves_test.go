@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"morlite/domain"
+	"morlite/web"
 )
 
 // moveCase is one post of a DID edit page's move form.
@@ -159,7 +160,7 @@ func TestDIDMoves(t *testing.T) {
 			if want := `<p class="flash ok" role="status">` + html.EscapeString(tc.text) + `</p>`; flash != want {
 				t.Errorf("flash %s, want %s", flash, want)
 			}
-			if wantLoc := "/billing/dids/edit/" + tc.id; tc.move != "delete" && loc != wantLoc || tc.move == "delete" && loc != didListPath {
+			if wantLoc := "/billing/dids/edit/" + tc.id; tc.move != "delete" && loc != wantLoc || tc.move == "delete" && loc != web.DIDListPath {
 				t.Errorf("redirect to %s", loc)
 			}
 			tc.check(t, e)

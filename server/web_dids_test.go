@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"morlite/web"
 )
 
 // More demo logins, for the DID pages' access rules.
@@ -181,7 +183,7 @@ func TestDIDListPaging(t *testing.T) {
 	w := e.loginAs("admin")
 	a := w.get("/billing/dids/list?search_did_number=44%25")
 	next := "/billing/dids/list?page=2&amp;search_did_number=44%25"
-	if editLinks(a.body) != didPageSize || !strings.Contains(a.body, `href="`+next+`"`) || strings.Contains(a.body, `rel="prev"`) {
+	if editLinks(a.body) != web.DIDPageSize || !strings.Contains(a.body, `href="`+next+`"`) || strings.Contains(a.body, `rel="prev"`) {
 		t.Fatalf("page 1: %d rows:\n%s", editLinks(a.body), a.body)
 	}
 	a = w.get(html.UnescapeString(next))
@@ -224,7 +226,7 @@ func TestDIDPagesIsolation(t *testing.T) {
 	} {
 		w := e.loginAs(tc.user)
 		for _, id := range tc.ids {
-			if a := w.get("/billing/dids/edit/" + id); a.status != http.StatusNotFound || !strings.Contains(a.body, textNoSuchDID) {
+			if a := w.get("/billing/dids/edit/" + id); a.status != http.StatusNotFound || !strings.Contains(a.body, web.TextNoSuchDID) {
 				t.Errorf("%s GET %s: HTTP %d", tc.user, id, a.status)
 			}
 			for _, move := range []string{"terminate", "assign", "reserve", "free", "delete"} {
@@ -251,15 +253,15 @@ func TestDIDPagesAccess(t *testing.T) {
 	before := e.didRows()
 	w := e.browser()
 	for _, p := range []string{"/billing/dids/list", "/billing/dids/edit/1"} {
-		if a := w.get(p); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath+"?return_to=") {
+		if a := w.get(p); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath+"?return_to=") {
 			t.Errorf("logged out GET %s: HTTP %d to %q", p, a.status, a.location)
 		}
 	}
 	if a := w.post("/billing/dids/edit/2/terminate", url.Values{"csrf": {"x"}}); a.status != http.StatusForbidden {
 		t.Errorf("logged out POST: HTTP %d", a.status)
 	}
-	w.get(loginPath)
-	if a := w.post(loginPath, url.Values{"login_username": {"bob"}, "login_psw": {"bob12345"}}); a.status != http.StatusForbidden {
+	w.get(web.LoginPath)
+	if a := w.post(web.LoginPath, url.Values{"login_username": {"bob"}, "login_psw": {"bob12345"}}); a.status != http.StatusForbidden {
 		t.Errorf("a plain user logged in: HTTP %d", a.status)
 	}
 	if a := w.get("/billing/dids/list"); a.status != http.StatusSeeOther {

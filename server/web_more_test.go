@@ -8,6 +8,7 @@ import (
 
 	"morlite/api"
 	"morlite/domain"
+	"morlite/web"
 )
 
 // Tests of the device page, the user list and Generate hash, through the
@@ -134,13 +135,13 @@ func TestUserList(t *testing.T) {
 func TestMorePagesNeedLogin(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	for _, path := range []string{"/billing/devices/edit/1", "/billing/users/list", hashPagePath} {
+	for _, path := range []string{"/billing/devices/edit/1", "/billing/users/list", web.HashPagePath} {
 		a := w.get(path)
-		if a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, loginPath+"?return_to=") {
+		if a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath+"?return_to=") {
 			t.Errorf("%s logged out: HTTP %d to %q", path, a.status, a.location)
 		}
 	}
-	a := w.post(hashPagePath, url.Values{"uri": {seedURI}, "csrf": {"x"}})
+	a := w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "csrf": {"x"}})
 	wantPage(t, a, http.StatusForbidden, "Please log in")
 	wantNot(t, a, "bc2f114099d16656d37e45fd9e8744cb9386d462")
 }
@@ -161,13 +162,13 @@ func TestGenerateHashSeed(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
 	w.login("admin", "admin1")
-	wantPage(t, w.get(hashPagePath), http.StatusOK, `<textarea name="uri"`, `name="secret"`)
+	wantPage(t, w.get(web.HashPagePath), http.StatusOK, `<textarea name="uri"`, `name="secret"`)
 	if seedDocumented != "cb9dff0d59f7ffaf036d55b57c817bf528edb54a" || seedLegacy != "bc2f114099d16656d37e45fd9e8744cb9386d462" {
 		t.Fatalf("README's worked example: documented %s, legacy %s", seedDocumented, seedLegacy)
 	}
 	fixed := "/billing/api/did_trunk_device_assign?u=username&amp;did=123456789&amp;device_id=1&amp;hash=" + seedDocumented
 	for _, uri := range []string{seedURI, strings.TrimPrefix(seedURI, "/billing/api/"), "http://127.0.0.1:8080" + seedURI} {
-		a := w.post(hashPagePath, url.Values{"uri": {uri}})
+		a := w.post(web.HashPagePath, url.Values{"uri": {uri}})
 		wantPage(t, a, http.StatusOK,
 			`<dd id="hash_method">did_trunk_device_assign</dd>`,
 			`<dd id="hash_verdict"><span class="badge reserved">matches the legacy form</span></dd>`,
@@ -180,12 +181,12 @@ func TestGenerateHashSeed(t *testing.T) {
 		wantNot(t, a, "1123456789secret", "1secret", "hash_mode strict")
 	}
 	// The fixed URI matches the documented form; a wrong hash matches none.
-	a := w.post(hashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
+	a := w.post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
 	wantPage(t, a, http.StatusOK, "matches the documented form")
-	a = w.post(hashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, strings.Repeat("0", 40), 1)}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, strings.Repeat("0", 40), 1)}})
 	wantPage(t, a, http.StatusOK, `<span class="badge terminated">does not match</span>`, fixed+`</pre>`)
 	// Without a hash: none sent, the fixed URI appends one.
-	a = w.post(hashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=username&did=123456789&device_id=1"}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=username&did=123456789&device_id=1"}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_sent"><span class="muted">none</span></dd>`, "does not match", fixed+`</pre>`)
 }
 
@@ -193,7 +194,7 @@ func TestGenerateHashStrictMode(t *testing.T) {
 	e := newEnv(t, withSetting(demoYAML, "hash_mode", "strict"))
 	w := e.browser()
 	w.login("admin", "admin1")
-	a := w.post(hashPagePath, url.Values{"uri": {seedURI}})
+	a := w.post(web.HashPagePath, url.Values{"uri": {seedURI}})
 	wantPage(t, a, http.StatusOK, "matches the legacy form", "hash_mode strict", "Incorrect hash")
 }
 
@@ -201,7 +202,7 @@ func TestGenerateHashTypedKey(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
 	w.login("admin", "admin1")
-	a := w.post(hashPagePath, url.Values{"uri": {seedURI}, "secret": {"typed-key-42"}})
+	a := w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {"typed-key-42"}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_key">the key you typed</dd>`, "does not match",
 		domain.Hash("1123456789", "typed-key-42"), domain.Hash("1", "typed-key-42"))
 	wantNot(t, a, "typed-key-42", seedDocumented)
@@ -212,17 +213,17 @@ func TestGenerateHashMethods(t *testing.T) {
 	w := e.browser()
 	w.login("admin", "admin1")
 	// An alias hashes under its canonical name.
-	wantPage(t, w.post(hashPagePath, url.Values{"uri": {"/billing/api/did_assign_device?u=admin&did=1&device_id=2"}}), http.StatusOK,
+	wantPage(t, w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_assign_device?u=admin&did=1&device_id=2"}}), http.StatusOK,
 		`<dd id="hash_method">did_device_assign <span class="muted">(pasted as its old name did_assign_device)</span></dd>`)
 	// users_get hashes u and p, in both forms.
-	a := w.post(hashPagePath, url.Values{"uri": {"/billing/api/users_get?u=admin&p=pw&hash=" + domain.Hash("adminpw", "secret")}})
+	a := w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/users_get?u=admin&p=pw&hash=" + domain.Hash("adminpw", "secret")}})
 	wantPage(t, a, http.StatusOK, "matches the documented form", `<code>u</code>, <code>p</code></td><td><code class="hashtext">adminpw</code>`)
 	// user_register's path id is hashed as id; the admin's key applies whoever u is.
 	_, text := domain.HashInput("user_register", domain.Params{"u": "reseller", "id": "r3s3ll3r01"}, domain.Documented)
-	a = w.post(hashPagePath, url.Values{"uri": {"/billing/api/user_register/r3s3ll3r01?u=reseller&hash=" + domain.Hash(text, "secret")}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/user_register/r3s3ll3r01?u=reseller&hash=" + domain.Hash(text, "secret")}})
 	wantPage(t, a, http.StatusOK, "matches the documented form", "<code>id</code>")
 	// A method morlite does not answer is still hashed, with a warning.
-	wantPage(t, w.post(hashPagePath, url.Values{"uri": {"/billing/api/tariffs_get?u=admin"}}), http.StatusOK,
+	wantPage(t, w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/tariffs_get?u=admin"}}), http.StatusOK,
 		"morlite has no API method tariffs_get", domain.ErrNoSuchAPI.Message)
 }
 
@@ -240,17 +241,17 @@ func TestGenerateHashKeyHolders(t *testing.T) {
 	t.Run("Admin", func(t *testing.T) {
 		w := e.browser()
 		w.login("admin", "admin1")
-		a := w.post(hashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=carol&did=123456789&device_id=1"}})
+		a := w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=carol&did=123456789&device_id=1"}})
 		wantPage(t, a, http.StatusOK, "the admin&#39;s API secret key", "does not match", "not yours", seedDocumented)
 		wantNot(t, a, resellerDoc, "matches the")
-		a = w.post(hashPagePath, url.Values{"uri": {terminate}})
+		a = w.post(web.HashPagePath, url.Values{"uri": {terminate}})
 		wantPage(t, a, http.StatusOK, domain.Hash("2", "secret"))
 		wantNot(t, a, "not yours")
 	})
 	t.Run("Reseller", func(t *testing.T) {
 		w := e.browser()
 		w.login("reseller", "res12345")
-		a := w.post(hashPagePath, url.Values{"uri": {terminate}})
+		a := w.post(web.HashPagePath, url.Values{"uri": {terminate}})
 		wantPage(t, a, http.StatusOK, "your own API secret key", "not yours")
 		wantNot(t, a, domain.Hash("2", "secret"))
 	})
@@ -259,11 +260,11 @@ func TestGenerateHashKeyHolders(t *testing.T) {
 			w := e.browser()
 			w.login(acc, accountantLogins[acc])
 			for _, uri := range []string{deleteCarols, terminate, seedURI} {
-				a := w.post(hashPagePath, url.Values{"uri": {uri}})
+				a := w.post(web.HashPagePath, url.Values{"uri": {uri}})
 				wantPage(t, a, http.StatusBadRequest, `id="hash_error">Type the API secret key`)
 				wantNot(t, a, domain.Hash("3", "reseller-secret"), domain.Hash("2", "secret"), seedDocumented, `id="hash_verdict"`)
 			}
-			a := w.post(hashPagePath, url.Values{"uri": {terminate}, "secret": {"typed"}})
+			a := w.post(web.HashPagePath, url.Values{"uri": {terminate}, "secret": {"typed"}})
 			wantPage(t, a, http.StatusOK, "the key you typed", domain.Hash("2", "typed"))
 		})
 	}
@@ -275,17 +276,17 @@ func TestGenerateHashReseller(t *testing.T) {
 	w.login("reseller", "res12345")
 	// His own request: his key, documented form.
 	own := "/billing/api/did_trunk_device_assign?u=reseller&did=123456789&device_id=1&hash=" + resellerDoc
-	a := w.post(hashPagePath, url.Values{"uri": {own}})
+	a := w.post(web.HashPagePath, url.Values{"uri": {own}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_key">your own API secret key</dd>`, "matches the documented form")
 	wantNot(t, a, "reseller-secret", "not yours")
 	// The seed's request (u is the admin's accountant): hashed with his own
 	// key, never the admin's, so the admin's hashes never appear.
-	a = w.post(hashPagePath, url.Values{"uri": {seedURI}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_key">your own API secret key</dd>`, "does not match", "not yours",
 		resellerDoc, domain.Hash("1", "reseller-secret"))
 	wantNot(t, a, seedDocumented, "matches the", "reseller-secret")
 	// A hash made with the admin's key tells him nothing: it does not match.
-	a = w.post(hashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
 	wantPage(t, a, http.StatusOK, "does not match")
 	wantNot(t, a, "matches the")
 	// The other reseller's user, an unknown user and user_register: his own key, the same warning.
@@ -294,12 +295,12 @@ func TestGenerateHashReseller(t *testing.T) {
 		"/billing/api/did_trunk_device_assign?u=nobody&did=1&device_id=6",
 		"/billing/api/user_register?u=reseller&id=x",
 	} {
-		a = w.post(hashPagePath, url.Values{"uri": {uri}})
+		a = w.post(web.HashPagePath, url.Values{"uri": {uri}})
 		wantPage(t, a, http.StatusOK, "your own API secret key", "not yours")
 		wantNot(t, a, domain.Hash("16", "secret"), domain.Hash("16", "reseller2-secret"), domain.Hash("x", "secret"))
 	}
 	// Typing the key is the only way to hash with another one.
-	a = w.post(hashPagePath, url.Values{"uri": {seedURI}, "secret": {"secret"}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {"secret"}})
 	wantPage(t, a, http.StatusOK, "the key you typed", "matches the legacy form")
 }
 
@@ -325,17 +326,17 @@ func TestGenerateHashBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := w.post(hashPagePath, url.Values{"uri": {tc.uri}})
+			a := w.post(web.HashPagePath, url.Values{"uri": {tc.uri}})
 			wantPage(t, a, http.StatusBadRequest, `id="hash_error">`+tc.text)
 			wantNot(t, a, "<script>alert", `id="hash_verdict"`)
 		})
 	}
 	// A body far beyond the limit is refused before it is read.
-	a := w.post(hashPagePath, url.Values{"uri": {strings.Repeat("%61", 2*api.MaxBodyBytes)}})
+	a := w.post(web.HashPagePath, url.Values{"uri": {strings.Repeat("%61", 2*api.MaxBodyBytes)}})
 	wantPage(t, a, http.StatusRequestEntityTooLarge, "Request too large: Generate hash takes a URI of at most 64 KiB")
-	a = w.post(hashPagePath, url.Values{"uri": {seedURI}, "secret": {strings.Repeat("k", maxTypedKey+1)}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {strings.Repeat("k", web.MaxTypedKey+1)}})
 	wantPage(t, a, http.StatusBadRequest, "The secret key is longer than 1 KiB.")
-	a = w.post(hashPagePath, url.Values{"uri": {seedURI}, "csrf": {"forged"}})
+	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "csrf": {"forged"}})
 	wantPage(t, a, http.StatusForbidden, "CSRF")
 	wantNot(t, a, seedDocumented)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"morlite/domain"
+	"morlite/web"
 )
 
 // TestPagesNeedAccountantRights: each page asks an accountant the right
@@ -18,8 +19,8 @@ func TestPagesNeedAccountantRights(t *testing.T) {
 	}{
 		{"/billing/devices/edit/4", domain.RightDeviceManage, "You are not authorized to view this page"},
 		{"/billing/users/list", domain.RightUserManage, "Access Denied"},
-		{didListPath, domain.RightManageDIDs, "You are not authorized to manage DIDs"},
-		{didEditPath + "2", domain.RightManageDIDs, "You are not authorized to manage DIDs"},
+		{web.DIDListPath, domain.RightManageDIDs, "You are not authorized to manage DIDs"},
+		{web.DIDEditPath + "2", domain.RightManageDIDs, "You are not authorized to manage DIDs"},
 	}
 	// The demo's accountants' rights, as demo.yaml gives them.
 	rights := map[string]map[string]int{
@@ -48,6 +49,6 @@ func TestPagesNeedAccountantRights(t *testing.T) {
 	// A DID move is refused too.
 	w := e.browser()
 	w.login("createonly", accountantLogins["createonly"])
-	a := w.post(didEditPath+"2/terminate", url.Values{})
+	a := w.post(web.DIDEditPath+"2/terminate", url.Values{})
 	wantPage(t, a, http.StatusForbidden, "You are not authorized to manage DIDs")
 }

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // address ip (127.0.0.2, ...): the login throttle counts by address.
 func (e *env) browserFrom(ip string) *webClient {
 	e.t.Helper()
-	ts := httptest.NewServer(e.srv)
+	ts := httptest.NewServer(e.handler)
 	e.t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
@@ -35,8 +35,8 @@ func (e *env) browserFrom(ip string) *webClient {
 // tryLogin posts the login form (after fetching it for its token).
 func (w *webClient) tryLogin(username, password string) webAnswer {
 	w.t.Helper()
-	w.get(loginPath)
-	return w.post(loginPath, url.Values{"login_username": {username}, "login_psw": {password}})
+	w.get(LoginPath)
+	return w.post(LoginPath, url.Values{"login_username": {username}, "login_psw": {password}})
 }
 
 // fakeClock drives the throttle's clock; advance moves it on.
@@ -64,7 +64,7 @@ func TestLoginThrottle(t *testing.T) {
 	advance := fakeClock(e)
 	attacker := e.browserFrom("127.0.0.2")
 	for i := 0; i < loginFreeFailures+1; i++ {
-		wantPage(t, attacker.tryLogin("admin", "guess"), http.StatusUnauthorized, textBadLogin)
+		wantPage(t, attacker.tryLogin("admin", "guess"), http.StatusUnauthorized, TextBadLogin)
 	}
 	wantLocked(t, attacker.tryLogin("admin", "guess"), "1")
 	wantLocked(t, attacker.tryLogin("admin", "admin1"), "1") // even the right password: no bcrypt while locked
@@ -82,24 +82,24 @@ func TestLoginThrottle(t *testing.T) {
 		}
 		wantLocked(t, w.tryLogin("reseller", "guess"), "1")
 		advance(time.Second)
-		wantPage(t, w.tryLogin("reseller", "guess"), http.StatusUnauthorized, textBadLogin)
+		wantPage(t, w.tryLogin("reseller", "guess"), http.StatusUnauthorized, TextBadLogin)
 		wantLocked(t, w.tryLogin("reseller", "guess"), "2")
 		advance(2 * time.Second)
-		wantPage(t, w.tryLogin("reseller", "guess"), http.StatusUnauthorized, textBadLogin)
+		wantPage(t, w.tryLogin("reseller", "guess"), http.StatusUnauthorized, TextBadLogin)
 		wantLocked(t, w.tryLogin("reseller", "guess"), "4")
 	})
 	t.Run("UsernameFromManyAddresses", func(t *testing.T) {
 		var ws []*webClient
 		for i := 1; i <= loginFreeFailures+1; i++ {
 			w := e.browserFrom("127.0.1." + string(rune('0'+i)))
-			wantPage(t, w.tryLogin("accountant", "guess"), http.StatusUnauthorized, textBadLogin)
+			wantPage(t, w.tryLogin("accountant", "guess"), http.StatusUnauthorized, TextBadLogin)
 			ws = append(ws, w)
 		}
 		// Every address that failed waits for the username's delay...
 		wantLocked(t, ws[0].tryLogin("accountant", "guess"), "1")
 		// ...a fresh one has one try, then waits too.
 		fresh := e.browserFrom("127.0.1.9")
-		wantPage(t, fresh.tryLogin("accountant", "guess"), http.StatusUnauthorized, textBadLogin)
+		wantPage(t, fresh.tryLogin("accountant", "guess"), http.StatusUnauthorized, TextBadLogin)
 		wantLocked(t, fresh.tryLogin("accountant", "acc12345"), "2") // its failure doubled the username's delay
 		advance(2 * time.Second)
 		fresh.login("accountant", "acc12345")
@@ -126,7 +126,7 @@ func TestLoginCostsOneComparison(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := e.browserFrom("127.0.2.1")
 			calls.Store(0)
-			wantPage(t, w.tryLogin(tc.user, tc.password), http.StatusUnauthorized, textBadLogin)
+			wantPage(t, w.tryLogin(tc.user, tc.password), http.StatusUnauthorized, TextBadLogin)
 			if n := calls.Load(); n != 1 {
 				t.Errorf("%d bcrypt comparisons, want 1", n)
 			}

@@ -1,10 +1,9 @@
-package server
+package sandbox
 
 import (
 	"bytes"
 	"cmp"
 	"net/http"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,11 +16,11 @@ import (
 
 // acts says the rule replaces the answer (error, status or drop), rather
 // than only delaying it.
-func (f *faultRule) acts() bool { return f.Error != "" || f.Status != 0 || f.Drop }
+func (f *FaultRule) acts() bool { return f.Error != "" || f.Status != 0 || f.Drop }
 
 // interceptFault is the API's interceptor in sandbox mode: a rule that
 // fires on the call takes it over (runFault).
-func (s *Server) interceptFault(c echo.Context, call *api.Call) (bool, error) {
+func (s *Sandbox) interceptFault(c echo.Context, call *api.Call) (bool, error) {
 	f := s.faults.fire(call.Method(), call.Params())
 	if f == nil {
 		return false, nil
@@ -34,7 +33,7 @@ func (s *Server) interceptFault(c echo.Context, call *api.Call) (bool, error) {
 // run) or, for a delay alone, run the method. After: run the method with
 // its answer held back, let the gate go (its work is committed), wait, then
 // send that answer or the fault in its place.
-func (s *Server) runFault(c echo.Context, call *api.Call, f *faultRule) error {
+func (s *Sandbox) runFault(c echo.Context, call *api.Call, f *FaultRule) error {
 	call.MarkFault(f.ID)
 	hold := gateHoldOf(c)
 	if f.When == faultAfter {
@@ -52,7 +51,7 @@ func (s *Server) runFault(c echo.Context, call *api.Call, f *faultRule) error {
 }
 
 // runFaultAfter is runFault for a rule with "when": "after".
-func (s *Server) runFaultAfter(c echo.Context, call *api.Call, f *faultRule, hold *gateHold) error {
+func (s *Sandbox) runFaultAfter(c echo.Context, call *api.Call, f *FaultRule, hold *gateHold) error {
 	orig := c.Response()
 	held := &heldAnswer{header: orig.Header().Clone()}
 	c.SetResponse(echo.NewResponse(held, s.echo))
@@ -80,7 +79,7 @@ var faultStatusTexts = map[int]string{
 // the method's own error envelope with the rule's text (HTTP 200, as MOR
 // answers errors), a status with MOR's envelope, or no answer at all (the
 // connection is closed: net/http's ErrAbortHandler).
-func answerFault(c echo.Context, call *api.Call, f *faultRule) error {
+func answerFault(c echo.Context, call *api.Call, f *FaultRule) error {
 	switch {
 	case f.Drop:
 		call.Drop()
@@ -126,37 +125,4 @@ func (h *heldAnswer) sendTo(w *echo.Response) error {
 	w.WriteHeader(cmp.Or(h.status, http.StatusOK))
 	_, err := w.Write(h.body.Bytes())
 	return err
-}
-
-// gateHold is one request's shared hold on the reset gate, which a fault's
-// delay lets go of so that a long delay does not hold back a reset (and
-// every request behind it).
-type gateHold struct {
-	gate *sync.RWMutex
-	held bool
-}
-
-// gateHoldKey is where gateRequests keeps a request's hold.
-const gateHoldKey = "morlite.gate"
-
-// gateHoldOf is the request's hold, nil when it passed the gate.
-func gateHoldOf(c echo.Context) *gateHold {
-	h, _ := c.Get(gateHoldKey).(*gateHold)
-	return h
-}
-
-// take takes the gate shared, unless held.
-func (h *gateHold) take() {
-	if h != nil && !h.held {
-		h.gate.RLock()
-		h.held = true
-	}
-}
-
-// release lets the gate go, when held.
-func (h *gateHold) release() {
-	if h != nil && h.held {
-		h.gate.RUnlock()
-		h.held = false
-	}
 }

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"errors"
@@ -13,9 +13,9 @@ import (
 
 // Login texts.
 const (
-	textBadLogin   = "Wrong username or password"
-	textNotAllowed = "Only the admin, accountants and resellers may log in here"
-	textBlocked    = "This user is blocked"
+	TextBadLogin   = "Wrong username or password"
+	TextNotAllowed = "Only the admin, accountants and resellers may log in here"
+	TextBlocked    = "This user is blocked"
 )
 
 // loginForm is the login page's data.
@@ -27,27 +27,27 @@ type loginForm struct {
 
 // handleLoginForm shows the login page with a fresh login CSRF token (a
 // cookie and the same value in the form: no session exists yet).
-func (s *Server) handleLoginForm(c echo.Context) error {
-	if wu, err := s.sessionUser(c); err == nil && wu != nil {
+func (s *Pages) handleLoginForm(c echo.Context) error {
+	if wu, err := s.SessionUser(c); err == nil && wu != nil {
 		return c.Redirect(http.StatusSeeOther, safeReturn(c.QueryParam("return_to")))
 	}
 	return s.loginPage(c, http.StatusOK, loginForm{ReturnTo: safeReturn(c.QueryParam("return_to"))})
 }
 
-func (s *Server) loginPage(c echo.Context, status int, f loginForm) error {
+func (s *Pages) loginPage(c echo.Context, status int, f loginForm) error {
 	token := randomToken()
 	setCookie(c, loginCSRFCookie, token, 3600)
 	c.Set(csrfField, token)
-	return s.page(c, status, "login", "Log in", "", f)
+	return s.Page(c, status, "login", "Log in", "", f)
 }
 
 // handleLogin checks the login CSRF token, the username and password (with
 // MOR's bcrypt hashes) and the user's type, then starts a session.
-func (s *Server) handleLogin(c echo.Context) error {
+func (s *Pages) handleLogin(c echo.Context) error {
 	f := loginForm{Username: c.FormValue("login_username"), ReturnTo: safeReturn(c.FormValue("return_to"))}
 	ck, err := c.Cookie(loginCSRFCookie)
-	if err != nil || !tokensEqual(sentCSRF(c), ck.Value) {
-		return s.pageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
+	if err != nil || !TokensEqual(SentCSRF(c), ck.Value) {
+		return s.PageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
 	}
 	addr := c.Request().RemoteAddr
 	if wait := s.logins.locked(f.Username, addr); wait > 0 {
@@ -55,7 +55,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	u, err := s.store.UserByUsername(c.Request().Context(), f.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
 	if !s.logins.acquire() {
 		return s.loginBusyPage(c, f)
@@ -64,19 +64,19 @@ func (s *Server) handleLogin(c echo.Context) error {
 	s.logins.release()
 	if !ok {
 		s.logins.failed(f.Username, addr)
-		f.Error = textBadLogin
+		f.Error = TextBadLogin
 		return s.loginPage(c, http.StatusUnauthorized, f)
 	}
 	s.logins.succeeded(f.Username, addr)
 	if !mayUseWeb(u) {
-		f.Error = textNotAllowed
+		f.Error = TextNotAllowed
 		if u.Blocked {
-			f.Error = textBlocked
+			f.Error = TextBlocked
 		}
 		return s.loginPage(c, http.StatusForbidden, f)
 	}
 	sess := s.sessions.create(u.ID)
-	setCookie(c, sessionCookie, sess.token, 0)
+	setCookie(c, SessionCookie, sess.token, 0)
 	setCookie(c, loginCSRFCookie, "", -1)
 	return c.Redirect(http.StatusSeeOther, f.ReturnTo)
 }
@@ -102,15 +102,15 @@ func passwordOK(u *domain.User, password string) bool {
 // safeReturn keeps a return_to path only when it is one of our pages.
 func safeReturn(p string) string {
 	if !strings.HasPrefix(p, "/billing/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") ||
-		strings.HasPrefix(p, "/billing/api/") || strings.HasPrefix(p, loginPath) {
-		return homePath
+		strings.HasPrefix(p, "/billing/api/") || strings.HasPrefix(p, LoginPath) {
+		return HomePath
 	}
 	return p
 }
 
 // handleLogout ends the session (a form post with the CSRF token).
-func (s *Server) handleLogout(c echo.Context) error {
-	s.sessions.remove(viewer(c).sess.token)
-	setCookie(c, sessionCookie, "", -1)
-	return c.Redirect(http.StatusSeeOther, loginPath)
+func (s *Pages) handleLogout(c echo.Context) error {
+	s.sessions.remove(ViewerOf(c).sess.token)
+	setCookie(c, SessionCookie, "", -1)
+	return c.Redirect(http.StatusSeeOther, LoginPath)
 }

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"context"
@@ -18,30 +18,30 @@ import (
 
 // Paths of the dial plan pages.
 const (
-	dialplanListPath    = "/billing/dialplans/dialplans"
-	dialplanNewPath     = "/billing/dialplans/new"
-	dialplanCreatePath  = "/billing/dialplans/create"
-	dialplanEditPath    = "/billing/dialplans/edit/"
-	dialplanUpdatePath  = "/billing/dialplans/update/"
-	dialplanDestroyPath = "/billing/dialplans/destroy/"
-	dialplanAddDIDPath  = "/billing/dialplans/did_assign_to_dp/"
+	DialplanListPath    = "/billing/dialplans/dialplans"
+	DialplanNewPath     = "/billing/dialplans/new"
+	DialplanCreatePath  = "/billing/dialplans/create"
+	DialplanEditPath    = "/billing/dialplans/edit/"
+	DialplanUpdatePath  = "/billing/dialplans/update/"
+	DialplanDestroyPath = "/billing/dialplans/destroy/"
+	DialplanAddDIDPath  = "/billing/dialplans/did_assign_to_dp/"
 )
 
 // dialplanRoutes registers the dial plan pages and the DID edit page's two
 // dial plan moves.
-func (s *Server) dialplanRoutes(small echo.MiddlewareFunc) {
+func (s *Pages) dialplanRoutes(small echo.MiddlewareFunc) {
 	e := s.echo
-	e.GET(dialplanListPath, s.handleDialplanList, s.requireLogin)
-	e.GET(dialplanNewPath, s.handleDialplanNew, s.requireLogin)
-	e.POST(dialplanCreatePath, s.handleDialplanCreate, small, s.requireLogin)
-	e.GET(dialplanEditPath+":id", s.handleDialplanEdit, s.requireLogin)
-	e.POST(dialplanUpdatePath+":id", s.handleDialplanUpdate, small, s.requireLogin)
-	e.POST(dialplanDestroyPath+":id", s.handleDialplanDestroy, small, s.requireLogin)
-	e.POST(dialplanAddDIDPath+":id", s.handleDialplanAddDID, small, s.requireLogin)
-	e.POST(didEditPath+":id/dialplan", s.handleDIDToDialplan, small, s.requireLogin)
-	e.POST(didEditPath+":id/dialplan_free", s.handleDIDOffDialplan, small, s.requireLogin)
-	e.GET(intervalPagePath, s.handleIntervalPage, s.requireLogin)
-	e.POST(intervalAssignPath, s.handleIntervalAssign, small, s.requireLogin)
+	e.GET(DialplanListPath, s.handleDialplanList, s.RequireLogin)
+	e.GET(DialplanNewPath, s.handleDialplanNew, s.RequireLogin)
+	e.POST(DialplanCreatePath, s.handleDialplanCreate, small, s.RequireLogin)
+	e.GET(DialplanEditPath+":id", s.handleDialplanEdit, s.RequireLogin)
+	e.POST(DialplanUpdatePath+":id", s.handleDialplanUpdate, small, s.RequireLogin)
+	e.POST(DialplanDestroyPath+":id", s.handleDialplanDestroy, small, s.RequireLogin)
+	e.POST(DialplanAddDIDPath+":id", s.handleDialplanAddDID, small, s.RequireLogin)
+	e.POST(DIDEditPath+":id/dialplan", s.handleDIDToDialplan, small, s.RequireLogin)
+	e.POST(DIDEditPath+":id/dialplan_free", s.handleDIDOffDialplan, small, s.RequireLogin)
+	e.GET(IntervalPagePath, s.handleIntervalPage, s.RequireLogin)
+	e.POST(IntervalAssignPath, s.handleIntervalAssign, small, s.RequireLogin)
 }
 
 // dialplanSection is one type's plans on the list.
@@ -64,23 +64,23 @@ type dialplanListRow struct {
 const dialplanListMax = 10
 
 // refusedPage answers a caller the dial plan pages refuse (403).
-func (s *Server) refusedPage(c echo.Context, err error) error {
+func (s *Pages) refusedPage(c echo.Context, err error) error {
 	text, ok := s.shownText(c, err)
 	if !ok {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
-	return s.pageError(c, http.StatusForbidden, text, nil)
+	return s.PageError(c, http.StatusForbidden, text, nil)
 }
 
 // handleDialplanList is the list, in MOR's sections.
-func (s *Server) handleDialplanList(c echo.Context) error {
-	caller := viewer(c).caller
+func (s *Pages) handleDialplanList(c echo.Context) error {
+	caller := ViewerOf(c).caller
 	if err := domain.ManageDialplans(caller); err != nil {
 		return s.refusedPage(c, err)
 	}
 	rows, err := s.store.DialplansOf(c.Request().Context(), caller.Scope())
 	if err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
 	var sections []dialplanSection
 	for _, dt := range domain.DialplanTypes {
@@ -99,7 +99,7 @@ func (s *Server) handleDialplanList(c echo.Context) error {
 			sections = append(sections, sec)
 		}
 	}
-	return s.page(c, http.StatusOK, "dialplans_list", "Dial Plans", "dialplans", sections)
+	return s.Page(c, http.StatusOK, "dialplans_list", "Dial Plans", "dialplans", sections)
 }
 
 // dialplanFormPage is the new and edit pages' data.
@@ -122,30 +122,30 @@ func formDialplan(c echo.Context) domain.DialplanForm {
 
 // dialplanForm renders the new or edit form for plan, with the caller's
 // devices (and, editing, the plan's DIDs and the owner's free ones).
-func (s *Server) dialplanForm(c echo.Context, status int, plan domain.Dialplan, isNew bool) error {
+func (s *Pages) dialplanForm(c echo.Context, status int, plan domain.Dialplan, isNew bool) error {
 	ctx := c.Request().Context()
-	caller := viewer(c).caller
+	caller := ViewerOf(c).caller
 	data := dialplanFormPage{Plan: plan, New: isNew, Types: domain.DialplanTypes}
 	dt, _ := domain.LookupDialplanType(plan.DPType)
 	data.HasDevice = isNew || dt.HasDevice
 	var err error
 	if data.Devices, err = s.store.DeviceChoices(ctx, caller); err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
 	if !isNew {
 		if data.DIDs, data.FreeDIDs, err = s.dialplanDIDs(ctx, plan); err != nil {
-			return s.pageFault(c, err)
+			return s.PageFault(c, err)
 		}
 	}
 	title := "New Dial Plan"
 	if !isNew {
 		title = "Edit Dial Plan"
 	}
-	return s.page(c, status, "dialplan_form", title, "dialplans", data)
+	return s.Page(c, status, "dialplan_form", title, "dialplans", data)
 }
 
 // dialplanDIDs are the DIDs on plan and the free DIDs of its owner's pool.
-func (s *Server) dialplanDIDs(ctx context.Context, plan domain.Dialplan) (on, free []store.DIDRef, err error) {
+func (s *Pages) dialplanDIDs(ctx context.Context, plan domain.Dialplan) (on, free []store.DIDRef, err error) {
 	rows, err := s.store.DialplansOf(ctx, plan.UserID)
 	if err != nil {
 		return nil, nil, err
@@ -160,8 +160,8 @@ func (s *Server) dialplanDIDs(ctx context.Context, plan domain.Dialplan) (on, fr
 }
 
 // handleDialplanNew is the create form.
-func (s *Server) handleDialplanNew(c echo.Context) error {
-	if err := domain.ManageDialplans(viewer(c).caller); err != nil {
+func (s *Pages) handleDialplanNew(c echo.Context) error {
+	if err := domain.ManageDialplans(ViewerOf(c).caller); err != nil {
 		return s.refusedPage(c, err)
 	}
 	return s.dialplanForm(c, http.StatusOK, domain.Dialplan{DPType: domain.DPCallingCard}, true)
@@ -169,34 +169,34 @@ func (s *Server) handleDialplanNew(c echo.Context) error {
 
 // dialplanRefused flashes a refusal: the form again for "Please enter
 // name" (the values kept), else the list; a fault is the 500 page.
-func (s *Server) dialplanRefused(c echo.Context, err error, again func() error) error {
+func (s *Pages) dialplanRefused(c echo.Context, err error, again func() error) error {
 	text, ok := s.shownText(c, err)
 	switch {
 	case !ok:
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	case errors.Is(err, domain.ErrNotAuthView):
-		return s.pageError(c, http.StatusForbidden, text, nil)
+		return s.PageError(c, http.StatusForbidden, text, nil)
 	case errors.Is(err, domain.ErrDialplanNameBlank) && again != nil:
-		s.sessions.setFlash(viewer(c).sess, flash{Text: text})
+		s.sessions.setFlash(ViewerOf(c).sess, flash{Text: text})
 		return again()
 	}
-	return s.flashAndRedirect(c, dialplanListPath, text, false)
+	return s.FlashAndRedirect(c, DialplanListPath, text, false)
 }
 
 // handleDialplanCreate is the create form's post.
-func (s *Server) handleDialplanCreate(c echo.Context) error {
+func (s *Pages) handleDialplanCreate(c echo.Context) error {
 	f := formDialplan(c)
-	_, err := s.store.CreateDialplan(c.Request().Context(), viewer(c).caller, f, c.FormValue("users_device"))
+	_, err := s.store.CreateDialplan(c.Request().Context(), ViewerOf(c).caller, f, c.FormValue("users_device"))
 	if err != nil {
 		return s.dialplanRefused(c, err, func() error {
 			return s.dialplanForm(c, http.StatusOK, domain.Dialplan{Name: f.Name, DPType: f.DPType}, true)
 		})
 	}
-	return s.flashAndRedirect(c, dialplanListPath, domain.TextDialplanCreated, true)
+	return s.FlashAndRedirect(c, DialplanListPath, domain.TextDialplanCreated, true)
 }
 
 // handleDialplanEdit is the edit form.
-func (s *Server) handleDialplanEdit(c echo.Context) error {
+func (s *Pages) handleDialplanEdit(c echo.Context) error {
 	plan, err := s.viewerDialplan(c)
 	if err != nil {
 		return s.dialplanRefused(c, err, nil)
@@ -205,8 +205,8 @@ func (s *Server) handleDialplanEdit(c echo.Context) error {
 }
 
 // viewerDialplan is the plan of the path's id after the load checks.
-func (s *Server) viewerDialplan(c echo.Context) (*domain.Dialplan, error) {
-	caller := viewer(c).caller
+func (s *Pages) viewerDialplan(c echo.Context) (*domain.Dialplan, error) {
+	caller := ViewerOf(c).caller
 	if err := domain.ManageDialplans(caller); err != nil {
 		return nil, err
 	}
@@ -224,9 +224,9 @@ func (s *Server) viewerDialplan(c echo.Context) (*domain.Dialplan, error) {
 }
 
 // handleDialplanUpdate is the edit form's post.
-func (s *Server) handleDialplanUpdate(c echo.Context) error {
+func (s *Pages) handleDialplanUpdate(c echo.Context) error {
 	f := formDialplan(c)
-	_, err := s.store.UpdateDialplan(c.Request().Context(), viewer(c).caller, c.Param("id"), f, c.FormValue("users_device"))
+	_, err := s.store.UpdateDialplan(c.Request().Context(), ViewerOf(c).caller, c.Param("id"), f, c.FormValue("users_device"))
 	if err != nil {
 		return s.dialplanRefused(c, err, func() error {
 			plan, err := s.viewerDialplan(c)
@@ -237,65 +237,65 @@ func (s *Server) handleDialplanUpdate(c echo.Context) error {
 			return s.dialplanForm(c, http.StatusOK, *plan, false)
 		})
 	}
-	return s.flashAndRedirect(c, dialplanListPath, domain.TextDialplanUpdated, true)
+	return s.FlashAndRedirect(c, DialplanListPath, domain.TextDialplanUpdated, true)
 }
 
 // handleDialplanDestroy is the list's delete.
-func (s *Server) handleDialplanDestroy(c echo.Context) error {
-	plan, err := s.store.DeleteDialplan(c.Request().Context(), viewer(c).caller, c.Param("id"))
+func (s *Pages) handleDialplanDestroy(c echo.Context) error {
+	plan, err := s.store.DeleteDialplan(c.Request().Context(), ViewerOf(c).caller, c.Param("id"))
 	if err != nil {
 		return s.dialplanRefused(c, err, nil)
 	}
-	return s.flashAndRedirect(c, dialplanListPath, domain.TextDialplanDeletedPfx+plan.Name, true)
+	return s.FlashAndRedirect(c, DialplanListPath, domain.TextDialplanDeletedPfx+plan.Name, true)
 }
 
 // handleDialplanAddDID is the edit page's "Add new DID".
-func (s *Server) handleDialplanAddDID(c echo.Context) error {
-	_, plan, err := s.store.AddDIDToDialplan(c.Request().Context(), viewer(c).caller, c.Param("id"), c.FormValue("did_id"))
-	back := dialplanEditPath + itoa(plan.ID)
+func (s *Pages) handleDialplanAddDID(c echo.Context) error {
+	_, plan, err := s.store.AddDIDToDialplan(c.Request().Context(), ViewerOf(c).caller, c.Param("id"), c.FormValue("did_id"))
+	back := DialplanEditPath + itoa(plan.ID)
 	switch {
 	case err == nil:
-		return s.flashAndRedirect(c, back, domain.TextDIDOnDialplanPrefix+plan.Name, true)
+		return s.FlashAndRedirect(c, back, domain.TextDIDOnDialplanPrefix+plan.Name, true)
 	case plan.ID == 0:
 		return s.dialplanRefused(c, err, nil)
 	}
 	text, ok := s.shownText(c, err)
 	if !ok {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
-	return s.flashAndRedirect(c, back, text, false)
+	return s.FlashAndRedirect(c, back, text, false)
 }
 
 // handleDIDToDialplan is the DID edit page's "Assign to Dial Plan".
-func (s *Server) handleDIDToDialplan(c echo.Context) error {
-	_, plan, err := s.store.PutDIDOnDialplan(c.Request().Context(), viewer(c).caller, c.Param("id"), c.FormValue("dp_id"))
+func (s *Pages) handleDIDToDialplan(c echo.Context) error {
+	_, plan, err := s.store.PutDIDOnDialplan(c.Request().Context(), ViewerOf(c).caller, c.Param("id"), c.FormValue("dp_id"))
 	return s.didDialplanAnswer(c, err, domain.TextDIDOnDialplanPrefix+plan.Name)
 }
 
 // handleDIDOffDialplan is the DID edit page's "Make DID free".
-func (s *Server) handleDIDOffDialplan(c echo.Context) error {
-	_, err := s.store.TakeDIDOffDialplan(c.Request().Context(), viewer(c).caller, c.Param("id"))
+func (s *Pages) handleDIDOffDialplan(c echo.Context) error {
+	_, err := s.store.TakeDIDOffDialplan(c.Request().Context(), ViewerOf(c).caller, c.Param("id"))
 	return s.didDialplanAnswer(c, err, domain.TextDIDMadeAvailable)
 }
 
 // didDialplanAnswer flashes a DID edit page move's outcome on that page
 // (the DID list for a DID the viewer may not reach; the 403 page for a
 // viewer the move refuses).
-func (s *Server) didDialplanAnswer(c echo.Context, err error, success string) error {
-	back := didEditPath + c.Param("id")
+func (s *Pages) didDialplanAnswer(c echo.Context, err error, success string) error {
+	back := DIDEditPath + c.Param("id")
 	if err == nil {
-		return s.flashAndRedirect(c, back, success, true)
+		return s.FlashAndRedirect(c, back, success, true)
 	}
 	text, ok := s.shownText(c, err)
 	switch {
 	case !ok:
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	case errors.Is(err, domain.ErrNotAuthView):
-		return s.pageError(c, http.StatusForbidden, text, nil)
+		return s.PageError(c, http.StatusForbidden, text, nil)
 	case errors.Is(err, domain.ErrDIDNotFound):
-		back = didListPath
+		back = DIDListPath
 	}
-	return s.flashAndRedirect(c, back, text, false)
+	return s.FlashAndRedirect(c, back, text, false)
 }
 
 // didDialplanBox is the DID edit page's dial plan section: the plan the
@@ -316,7 +316,7 @@ type dialplanGroup struct {
 // didDialplanBox fills the section for d; nil when there is nothing to
 // show. Assign is offered for a free DID with no user in the viewer's own
 // pool when he has a plan; Make DID free for a DID active on a plan.
-func (s *Server) didDialplanBox(ctx context.Context, c domain.Caller, d domain.DID) (*didDialplanBox, error) {
+func (s *Pages) didDialplanBox(ctx context.Context, c domain.Caller, d domain.DID) (*didDialplanBox, error) {
 	box := &didDialplanBox{}
 	if d.DialplanID != 0 {
 		plan, err := s.store.DialplanByID(ctx, d.DialplanID)

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type didEditPage struct {
 	PreferredDevice, PreferredTrunk int64
 	Actions                         []actionRow
 	ActionsShown, ActionMax         int
-	// Dialplan is the dial plan section (web_dialplans.go).
+	// Dialplan is the dial plan section (dialplans.go).
 	Dialplan *didDialplanBox
 }
 
@@ -48,20 +48,20 @@ type actionRow struct {
 }
 
 // handleDIDEdit is the DID edit page.
-func (s *Server) handleDIDEdit(c echo.Context) error {
+func (s *Pages) handleDIDEdit(c echo.Context) error {
 	det, answered := s.viewerDID(c)
 	if det == nil {
 		return answered
 	}
-	wu := viewer(c)
+	wu := ViewerOf(c)
 	data, err := s.didEditData(c.Request().Context(), wu.caller, det)
 	if err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
-	return s.page(c, http.StatusOK, "did_edit", "DID "+det.DID.Number, "dids", data)
+	return s.Page(c, http.StatusOK, "did_edit", "DID "+det.DID.Number, "dids", data)
 }
 
-func (s *Server) didEditData(ctx context.Context, c domain.Caller, det *store.DIDDetail) (didEditPage, error) {
+func (s *Pages) didEditData(ctx context.Context, c domain.Caller, det *store.DIDDetail) (didEditPage, error) {
 	d := det.DID
 	data := didEditPage{Row: newDIDRow(c, det.DIDListing), SeesAll: domain.DIDSearch{Caller: c}.SeesAll(),
 		Reseller: c.Is(domain.Reseller), DeviceIsTrunk: det.DeviceIsTrunk, ActionMax: store.DIDDetailLimit}
@@ -98,7 +98,7 @@ func (s *Server) didEditData(ctx context.Context, c domain.Caller, det *store.DI
 
 // moveChoices fills the users and devices the page's forms offer, when a
 // form needs them.
-func (s *Server) moveChoices(ctx context.Context, c domain.Caller, d domain.DID, data *didEditPage) error {
+func (s *Pages) moveChoices(ctx context.Context, c domain.Caller, d domain.DID, data *didEditPage) error {
 	var needUsers, needDevices bool
 	for _, m := range data.Moves {
 		needUsers = needUsers || m.Input == inputUser

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"net/http"
@@ -22,16 +22,16 @@ type userRow struct {
 
 // handleUserList shows /billing/users/list: every user for the admin and
 // accountants, his own users for a reseller (users_get's scope).
-func (s *Server) handleUserList(c echo.Context) error {
+func (s *Pages) handleUserList(c echo.Context) error {
 	ctx := c.Request().Context()
-	wu := viewer(c)
+	wu := ViewerOf(c)
 	users, err := s.store.ListUsers(ctx, wu.caller)
 	if err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
 	devices, err := s.store.DevicesInScope(ctx, wu.caller)
 	if err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
 	names := map[int64]string{wu.user.ID: wu.user.Username}
 	for _, u := range users {
@@ -45,5 +45,5 @@ func (s *Server) handleUserList(c echo.Context) error {
 			rows[i].Owner = names[u.OwnerID]
 		}
 	}
-	return s.page(c, http.StatusOK, "users_list", "Users", "users", rows)
+	return s.Page(c, http.StatusOK, "users_list", "Users", "users", rows)
 }

@@ -1,4 +1,4 @@
-package server
+package sandbox
 
 import (
 	"bytes"
@@ -27,8 +27,8 @@ import (
 
 // Paths of the fault endpoints.
 const (
-	sandboxFaultsPath = "/sandbox/faults"
-	sandboxFaultPath  = "/sandbox/faults/:id"
+	FaultsPath = "/sandbox/faults"
+	FaultPath  = "/sandbox/faults/:id"
 )
 
 // faultDelayMax caps a rule's delay_ms.
@@ -43,8 +43,8 @@ const (
 	faultAfter  = "after"  // the method runs and commits first
 )
 
-// faultRule is one rule as the endpoints show it.
-type faultRule struct {
+// FaultRule is one rule as the endpoints show it.
+type FaultRule struct {
 	ID          string            `json:"id"`
 	Method      string            `json:"method"`
 	Params      map[string]string `json:"params,omitempty"`
@@ -63,7 +63,7 @@ type faultRule struct {
 
 // matches says the rule applies to a request for method with params (the
 // canonical method name).
-func (f *faultRule) matches(method string, params domain.Params) bool {
+func (f *FaultRule) matches(method string, params domain.Params) bool {
 	if f.Method != "*" && f.Method != method {
 		return false
 	}
@@ -85,12 +85,12 @@ type faults struct {
 // faultEntry is a rule and its own random source (seeded when the rule
 // says so, so that a run can be repeated).
 type faultEntry struct {
-	rule faultRule
+	rule FaultRule
 	rng  *rand.Rand
 }
 
 // add stores a checked rule and returns it with its id.
-func (fs *faults) add(r faultRule) faultRule {
+func (fs *faults) add(r FaultRule) FaultRule {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	fs.seq++
@@ -108,10 +108,10 @@ func (fs *faults) add(r faultRule) faultRule {
 }
 
 // list returns copies of the rules, first added first.
-func (fs *faults) list() []faultRule {
+func (fs *faults) list() []FaultRule {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := make([]faultRule, 0, len(fs.rules))
+	out := make([]FaultRule, 0, len(fs.rules))
 	for _, e := range fs.rules {
 		out = append(out, e.rule.copy())
 	}
@@ -119,7 +119,7 @@ func (fs *faults) list() []faultRule {
 }
 
 // copy is r with its own Remaining.
-func (r faultRule) copy() faultRule {
+func (r FaultRule) copy() FaultRule {
 	if r.Remaining != nil {
 		left := *r.Remaining
 		r.Remaining = &left
@@ -146,7 +146,7 @@ func (fs *faults) clear() {
 // fire returns the first rule that matches the request and fires (its
 // probability drawn from its own source), counting the firing; nil when
 // none does.
-func (fs *faults) fire(method string, params domain.Params) *faultRule {
+func (fs *faults) fire(method string, params domain.Params) *FaultRule {
 	if fs == nil {
 		return nil
 	}
@@ -185,19 +185,19 @@ type faultInput struct {
 }
 
 // parseFaultRule reads and checks a rule; the error text names the field.
-func (s *Server) parseFaultRule(body io.Reader) (faultRule, error) {
+func (s *Sandbox) parseFaultRule(body io.Reader) (FaultRule, error) {
 	data, err := io.ReadAll(io.LimitReader(body, faultBodyMax+1))
 	if err != nil || len(data) > faultBodyMax {
-		return faultRule{}, errors.New("the body must be a JSON rule of at most 64 KiB")
+		return FaultRule{}, errors.New("the body must be a JSON rule of at most 64 KiB")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var in faultInput
 	if err := dec.Decode(&in); err != nil {
-		return faultRule{}, jsonFieldError(err)
+		return FaultRule{}, jsonFieldError(err)
 	}
 	if dec.More() {
-		return faultRule{}, errors.New("the body must hold one JSON object")
+		return FaultRule{}, errors.New("the body must hold one JSON object")
 	}
 	return s.checkFaultRule(in)
 }
@@ -231,8 +231,8 @@ func jsonKind(kind string) string {
 }
 
 // checkFaultRule checks each field of a decoded rule.
-func (s *Server) checkFaultRule(in faultInput) (faultRule, error) {
-	r := faultRule{When: faultBefore, Params: in.Params}
+func (s *Sandbox) checkFaultRule(in faultInput) (FaultRule, error) {
+	r := FaultRule{When: faultBefore, Params: in.Params}
 	if in.Method == nil || *in.Method == "" {
 		return r, errors.New(`method: required: an API method name, or "*" for every request`)
 	}
@@ -264,7 +264,7 @@ func (s *Server) checkFaultRule(in faultInput) (faultRule, error) {
 
 // checkFaultAction checks the action: exactly one of error, status and
 // drop, and delay_ms alone or with any of them.
-func checkFaultAction(r *faultRule, in faultInput) error {
+func checkFaultAction(r *FaultRule, in faultInput) error {
 	actions := 0
 	if in.Error != nil {
 		if strings.TrimSpace(*in.Error) == "" || len(*in.Error) > 1024 {
@@ -300,7 +300,7 @@ func checkFaultAction(r *faultRule, in faultInput) error {
 }
 
 // handleFaultAdd is POST /sandbox/faults.
-func (s *Server) handleFaultAdd(c echo.Context) error {
+func (s *Sandbox) handleFaultAdd(c echo.Context) error {
 	r, err := s.parseFaultRule(c.Request().Body)
 	if err != nil {
 		return jsonError(c, http.StatusBadRequest, err.Error())
@@ -309,12 +309,12 @@ func (s *Server) handleFaultAdd(c echo.Context) error {
 }
 
 // handleFaultList is GET /sandbox/faults.
-func (s *Server) handleFaultList(c echo.Context) error {
+func (s *Sandbox) handleFaultList(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, s.faults.list())
 }
 
 // handleFaultDelete is DELETE /sandbox/faults/{id}.
-func (s *Server) handleFaultDelete(c echo.Context) error {
+func (s *Sandbox) handleFaultDelete(c echo.Context) error {
 	if !s.faults.remove(c.Param("id")) {
 		return jsonError(c, http.StatusNotFound, "there is no fault rule with id "+strconv.Quote(c.Param("id")))
 	}
@@ -322,7 +322,7 @@ func (s *Server) handleFaultDelete(c echo.Context) error {
 }
 
 // handleFaultClear is DELETE /sandbox/faults.
-func (s *Server) handleFaultClear(c echo.Context) error {
+func (s *Sandbox) handleFaultClear(c echo.Context) error {
 	s.faults.clear()
 	return c.NoContent(http.StatusNoContent)
 }

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"errors"
@@ -15,8 +15,8 @@ import (
 
 // Paths of the interval page and its action.
 const (
-	intervalPagePath   = "/billing/dids/dids_interval_assign_dialplan"
-	intervalAssignPath = "/billing/dids/assign_to_dp"
+	IntervalPagePath   = "/billing/dids/dids_interval_assign_dialplan"
+	IntervalAssignPath = "/billing/dids/assign_to_dp"
 )
 
 // intervalPage is the interval page's data, with the outcome of a post.
@@ -33,13 +33,13 @@ type intervalPage struct {
 
 // handleIntervalPage shows the interval form; with from and till, the
 // interval and how many DIDs it holds.
-func (s *Server) handleIntervalPage(c echo.Context) error {
+func (s *Pages) handleIntervalPage(c echo.Context) error {
 	return s.intervalPage(c, intervalPage{From: c.QueryParam("from"), Till: c.QueryParam("till")})
 }
 
 // intervalPage renders the page for data after the rights check.
-func (s *Server) intervalPage(c echo.Context, data intervalPage) error {
-	if err := domain.IntervalRight(viewer(c).caller); err != nil {
+func (s *Pages) intervalPage(c echo.Context, data intervalPage) error {
+	if err := domain.IntervalRight(ViewerOf(c).caller); err != nil {
 		return s.refusedPage(c, err)
 	}
 	ctx := c.Request().Context()
@@ -47,19 +47,19 @@ func (s *Server) intervalPage(c echo.Context, data intervalPage) error {
 	if domain.CheckInterval(data.From, data.Till) == "" {
 		data.Counted = true
 		if data.Quantity, err = s.store.IntervalCount(ctx, data.From, data.Till); err != nil {
-			return s.pageFault(c, err)
+			return s.PageFault(c, err)
 		}
 	}
 	if data.Plans, err = s.store.DialplansOf(ctx, domain.AdminID); err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
-	return s.page(c, http.StatusOK, "dids_interval", "Assign Dial Plan", "dids", data)
+	return s.Page(c, http.StatusOK, "dids_interval", "Assign Dial Plan", "dids", data)
 }
 
 // handleIntervalAssign is the interval form's post.
-func (s *Server) handleIntervalAssign(c echo.Context) error {
+func (s *Pages) handleIntervalAssign(c echo.Context) error {
 	data := intervalPage{From: c.FormValue("from"), Till: c.FormValue("till"), PlanID: c.FormValue("dp_id")}
-	res, err := s.store.AssignIntervalToDialplan(c.Request().Context(), viewer(c).caller, data.From, data.Till, data.PlanID)
+	res, err := s.store.AssignIntervalToDialplan(c.Request().Context(), ViewerOf(c).caller, data.From, data.Till, data.PlanID)
 	var refused *domain.IntervalRefused
 	switch {
 	case errors.As(err, &refused):
@@ -69,13 +69,13 @@ func (s *Server) handleIntervalAssign(c echo.Context) error {
 	case err != nil:
 		text, ok := s.shownText(c, err)
 		if !ok {
-			return s.pageFault(c, err)
+			return s.PageFault(c, err)
 		}
 		data.Notice = text
 	default:
 		data.Status, data.Notice, data.Reasons = res.Texts()
 		if data.Notice == "" {
-			return s.flashAndRedirect(c, didListPath, data.Status, true)
+			return s.FlashAndRedirect(c, DIDListPath, data.Status, true)
 		}
 	}
 	return s.intervalPage(c, data)

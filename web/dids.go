@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"errors"
@@ -16,14 +16,16 @@ import (
 // The DID pages: the list (dids_get's filters, paged) and the edit page of
 // one DID with its action log and the moves its status allows. Both read
 // through dids_get's scope, so a viewer sees exactly what the API would
-// list for him; the moves run the API methods' store code (web_dids_moves.go).
+// list for him; the moves run the API methods' store code (did_moves.go).
 
 const (
-	didListPath = "/billing/dids/list"
-	didEditPath = "/billing/dids/edit/"
-	// didPageSize is how many DIDs one list page shows.
-	didPageSize = 50
-	// maxDIDPage keeps (page-1)*didPageSize far from overflowing.
+	// DIDListPath is the DID list.
+	DIDListPath = "/billing/dids/list"
+	// DIDEditPath plus a DID's id is its edit page.
+	DIDEditPath = "/billing/dids/edit/"
+	// DIDPageSize is how many DIDs one list page shows.
+	DIDPageSize = 50
+	// maxDIDPage keeps (page-1)*DIDPageSize far from overflowing.
 	maxDIDPage = 1_000_000_000_000
 )
 
@@ -55,8 +57,8 @@ type didListPage struct {
 }
 
 // handleDIDList is the DID list: dids_get's filters for the viewer, one page.
-func (s *Server) handleDIDList(c echo.Context) error {
-	wu := viewer(c)
+func (s *Pages) handleDIDList(c echo.Context) error {
+	wu := ViewerOf(c)
 	data := didListPage{F: map[string]string{}, Page: listPage(c.QueryParam("page")),
 		Statuses: []domain.Status{domain.StatusFree, domain.StatusReserved, domain.StatusActive, domain.StatusClosed, domain.StatusTerminated}}
 	p := domain.Params{}
@@ -69,18 +71,18 @@ func (s *Server) handleDIDList(c echo.Context) error {
 	data.SeesAll = search.SeesAll()
 	var rows []domain.DIDListing
 	if err == nil {
-		search.Offset, search.Limit = (data.Page-1)*didPageSize, didPageSize+1
+		search.Offset, search.Limit = (data.Page-1)*DIDPageSize, DIDPageSize+1
 		rows, err = s.store.SearchDIDs(c.Request().Context(), search)
 	}
 	if err != nil {
 		text, ok := s.shownText(c, err)
 		if !ok {
-			return s.pageFault(c, err)
+			return s.PageFault(c, err)
 		}
 		data.Error = text
 	}
-	if len(rows) > didPageSize {
-		rows, data.Next = rows[:didPageSize], pageQuery(data.F, data.Page+1)
+	if len(rows) > DIDPageSize {
+		rows, data.Next = rows[:DIDPageSize], pageQuery(data.F, data.Page+1)
 	}
 	if data.Page > 1 {
 		data.Prev = pageQuery(data.F, data.Page-1)
@@ -88,7 +90,7 @@ func (s *Server) handleDIDList(c echo.Context) error {
 	for _, l := range rows {
 		data.Rows = append(data.Rows, newDIDRow(wu.caller, l))
 	}
-	return s.page(c, http.StatusOK, "dids_list", "DIDs", "dids", data)
+	return s.Page(c, http.StatusOK, "dids_list", "DIDs", "dids", data)
 }
 
 // listPage reads the page number: 1 unless it is digits from 1 on.
@@ -107,7 +109,7 @@ func pageQuery(f map[string]string, page int64) string {
 		v.Set(k, x)
 	}
 	v.Set("page", strconv.FormatInt(page, 10))
-	return didListPath + "?" + v.Encode()
+	return DIDListPath + "?" + v.Encode()
 }
 
 // newDIDRow prints a DID with dids_get's rules for who sees which name: the
@@ -136,11 +138,11 @@ func newDIDRow(c domain.Caller, l domain.DIDListing) didRow {
 
 // shownText returns the MOR text of a domain error for a page to show (a
 // wrapped cause is logged); ok is false for a fault or a shed request,
-// which the caller answers with pageFault.
-func (s *Server) shownText(c echo.Context, err error) (string, bool) {
+// which the caller answers with PageFault.
+func (s *Pages) shownText(c echo.Context, err error) (string, bool) {
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code == domain.CodeInternal || de.Code == domain.CodeBusy {
-		return "", false // pageFault(c, err) answers: logged, or 503 when busy
+		return "", false // PageFault(c, err) answers: logged, or 503 when busy
 	}
 	if error(de) != err {
 		s.log.Error("page move failed", "path", c.Request().URL.Path, "answer", de.Message, "err", err)
@@ -152,26 +154,26 @@ func (s *Server) shownText(c echo.Context, err error) (string, bool) {
 // Outside his scope or unknown is a 404 page, as is a malformed id; an
 // accountant without DID rights gets dids_get's text. When the DID is nil
 // the error page has been written and answered is the handler's result.
-func (s *Server) viewerDID(c echo.Context) (det *store.DIDDetail, answered error) {
-	search, err := domain.NewDIDSearch(viewer(c).caller, domain.Params{})
+func (s *Pages) viewerDID(c echo.Context) (det *store.DIDDetail, answered error) {
+	search, err := domain.NewDIDSearch(ViewerOf(c).caller, domain.Params{})
 	if err != nil {
 		text, _ := s.shownText(c, err)
-		return nil, s.pageError(c, http.StatusForbidden, text, nil)
+		return nil, s.PageError(c, http.StatusForbidden, text, nil)
 	}
 	id, ok := domain.ParseID(c.Param("id"))
 	if !ok {
-		return nil, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
+		return nil, s.PageError(c, http.StatusNotFound, TextNoSuchDID, nil)
 	}
 	det, err = s.store.DIDDetailByID(c.Request().Context(), search, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.pageError(c, http.StatusNotFound, textNoSuchDID, nil)
+		return nil, s.PageError(c, http.StatusNotFound, TextNoSuchDID, nil)
 	}
 	if err != nil {
-		return nil, s.pageFault(c, err)
+		return nil, s.PageFault(c, err)
 	}
 	return det, nil
 }
 
-// textNoSuchDID is the 404 page's text: the same for an unknown DID and
+// TextNoSuchDID is the 404 page's text: the same for an unknown DID and
 // another reseller's, so neither is revealed.
-const textNoSuchDID = "DID was not found"
+const TextNoSuchDID = "DID was not found"

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"net/http"
@@ -30,12 +30,12 @@ var (
 )
 
 // requireRight refuses an accountant whose right is below 1. It runs after
-// requireLogin.
-func (s *Server) requireRight(pr pageRight) echo.MiddlewareFunc {
+// RequireLogin.
+func (s *Pages) requireRight(pr pageRight) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if wu := viewer(c); wu == nil || wu.caller.Is(domain.Accountant) && wu.user.Right(pr.right) < 1 {
-				return s.pageError(c, http.StatusForbidden, pr.text, nil)
+			if wu := ViewerOf(c); wu == nil || wu.caller.Is(domain.Accountant) && wu.user.Right(pr.right) < 1 {
+				return s.PageError(c, http.StatusForbidden, pr.text, nil)
 			}
 			return next(c)
 		}

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"crypto/subtle"
@@ -20,9 +20,10 @@ import (
 // page signs only with a key the viewer holds (pageKey).
 
 const (
-	hashPagePath = "/billing/functions/generate_hash"
-	// maxTypedKey bounds a typed secret key; MOR's keys are short.
-	maxTypedKey = 1024
+	// HashPagePath is the Generate hash page.
+	HashPagePath = "/billing/functions/generate_hash"
+	// MaxTypedKey bounds a typed secret key; MOR's keys are short.
+	MaxTypedKey = 1024
 )
 
 // hashPage is the Generate hash page's data.
@@ -59,47 +60,47 @@ type hashedForm struct {
 
 // maxHashForm bounds the posted form: a 64 KiB URI percent-encoded, a key
 // and the token. A larger body is refused before it is parsed.
-const maxHashForm = 4*api.MaxBodyBytes + 2*maxTypedKey
+const maxHashForm = 4*api.MaxBodyBytes + 2*MaxTypedKey
 
 // handleHashForm shows the empty form.
-func (s *Server) handleHashForm(c echo.Context) error {
-	return s.page(c, http.StatusOK, "generate_hash", "Generate hash", "hash", hashPage{})
+func (s *Pages) handleHashForm(c echo.Context) error {
+	return s.Page(c, http.StatusOK, "generate_hash", "Generate hash", "hash", hashPage{})
 }
 
 // handleHashCompute hashes the posted URI. Bad input is a message on the
 // page (HTTP 400), never an error page.
-func (s *Server) handleHashCompute(c echo.Context) error {
+func (s *Pages) handleHashCompute(c echo.Context) error {
 	raw, typed := c.FormValue("uri"), c.FormValue("secret")
 	data := hashPage{URI: raw, Typed: typed != ""}
 	if len(raw) > api.MaxBodyBytes {
 		data.URI = ""
 		data.Error = "The URI is longer than 64 KiB, more than the API accepts."
-		return s.page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
+		return s.Page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
 	}
-	if len(typed) > maxTypedKey {
+	if len(typed) > MaxTypedKey {
 		data.Error = "The secret key is longer than 1 KiB."
-		return s.page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
+		return s.Page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
 	}
 	pu, err := parseRequestURI(raw)
 	if err != nil {
 		data.Error = err.Error()
-		return s.page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
+		return s.Page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
 	}
 	res, err := s.hashURI(c, pu, typed)
 	if errors.Is(err, errTypeKey) {
 		data.Error = err.Error()
-		return s.page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
+		return s.Page(c, http.StatusBadRequest, "generate_hash", "Generate hash", "hash", data)
 	}
 	if err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
 	data.Result = res
-	return s.page(c, http.StatusOK, "generate_hash", "Generate hash", "hash", data)
+	return s.Page(c, http.StatusOK, "generate_hash", "Generate hash", "hash", data)
 }
 
 // hashURI computes both forms with the key that applies and compares them
 // with the URI's own hash.
-func (s *Server) hashURI(c echo.Context, pu *pastedURI, typed string) (*hashResult, error) {
+func (s *Pages) hashURI(c echo.Context, pu *pastedURI, typed string) (*hashResult, error) {
 	settings, err := s.store.Settings(c.Request().Context())
 	if err != nil {
 		return nil, err
@@ -152,12 +153,12 @@ func hashForm(pu *pastedURI, form domain.HashForm, key string) hashedForm {
 // the viewer does not hold would make the page an oracle for it. An
 // accountant holds no key and must type one (errTypeKey). It fills
 // res.KeyNote and warns when the API checks the URI with another key.
-func (s *Server) pageKey(c echo.Context, settings domain.Settings, pu *pastedURI, typed string, res *hashResult) (string, bool, error) {
+func (s *Pages) pageKey(c echo.Context, settings domain.Settings, pu *pastedURI, typed string, res *hashResult) (string, bool, error) {
 	if typed != "" {
 		res.KeyNote = "the key you typed"
 		return typed, false, nil
 	}
-	wu := viewer(c)
+	wu := ViewerOf(c)
 	if !wu.caller.Is(domain.Admin) && !wu.caller.Is(domain.Reseller) {
 		return "", false, errTypeKey
 	}

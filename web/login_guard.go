@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"net"
@@ -174,7 +174,7 @@ const (
 )
 
 // loginLockedPage answers an attempt made during a lock: 429, Retry-After.
-func (s *Server) loginLockedPage(c echo.Context, f loginForm, wait time.Duration) error {
+func (s *Pages) loginLockedPage(c echo.Context, f loginForm, wait time.Duration) error {
 	secs := int((wait + time.Second - 1) / time.Second)
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	f.Error = textLoginLocked + strconv.Itoa(secs) + " s"
@@ -182,7 +182,7 @@ func (s *Server) loginLockedPage(c echo.Context, f loginForm, wait time.Duration
 }
 
 // loginBusyPage answers a login that found no bcrypt slot: 503, Retry-After.
-func (s *Server) loginBusyPage(c echo.Context, f loginForm) error {
+func (s *Pages) loginBusyPage(c echo.Context, f loginForm) error {
 	c.Response().Header().Set("Retry-After", "1")
 	f.Error = textLoginBusy
 	return s.loginPage(c, http.StatusServiceUnavailable, f)

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"crypto/rand"
@@ -22,7 +22,8 @@ import (
 // CSRF token every form must send back.
 
 const (
-	sessionCookie   = "morlite_session"
+	// SessionCookie is the cookie that carries a page session's token.
+	SessionCookie   = "morlite_session"
 	loginCSRFCookie = "morlite_login_csrf"
 	sessionLifetime = 12 * time.Hour
 	// csrfField is the form field (or X-CSRF-Token header) with the token.
@@ -122,30 +123,36 @@ func setCookie(c echo.Context, name, value string, maxAge int) {
 	})
 }
 
-// tokensEqual compares two tokens in constant time; empty never matches.
-func tokensEqual(a, b string) bool {
+// TokensEqual compares two tokens in constant time; empty never matches.
+func TokensEqual(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// sentCSRF is the CSRF token a request sent: the form field or the header.
-func sentCSRF(c echo.Context) string {
+// SentCSRF is the CSRF token a request sent: the form field or the header.
+func SentCSRF(c echo.Context) string {
 	if v := c.Request().Header.Get("X-CSRF-Token"); v != "" {
 		return v
 	}
 	return c.FormValue(csrfField)
 }
 
-// webUser is who a page request is from.
-type webUser struct {
+// Viewer is who a page request is from.
+type Viewer struct {
 	sess   *session
 	user   *domain.User
 	caller domain.Caller
 }
 
-// sessionUser returns the logged-in user of the request's session cookie,
+// User is the logged-in user.
+func (v *Viewer) User() *domain.User { return v.user }
+
+// CSRF is the CSRF token of the viewer's session.
+func (v *Viewer) CSRF() string { return v.sess.csrf }
+
+// SessionUser returns the logged-in user of the request's session cookie,
 // nil when there is none, it expired, or its user may no longer log in.
-func (s *Server) sessionUser(c echo.Context) (*webUser, error) {
-	ck, err := c.Cookie(sessionCookie)
+func (s *Pages) SessionUser(c echo.Context) (*Viewer, error) {
+	ck, err := c.Cookie(SessionCookie)
 	if err != nil {
 		return nil, nil
 	}
@@ -161,7 +168,7 @@ func (s *Server) sessionUser(c echo.Context) (*webUser, error) {
 		s.sessions.remove(sess.token)
 		return nil, nil
 	}
-	return &webUser{sess: sess, user: u, caller: domain.Caller{User: u}}, nil
+	return &Viewer{sess: sess, user: u, caller: domain.Caller{User: u}}, nil
 }
 
 // mayUseWeb says who may log in to the pages: the admin, accountants and

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"errors"
@@ -37,23 +37,23 @@ type deviceDID struct {
 // accountants see any device, a reseller the devices of his own users (the
 // scope device_details_get applies to him); anything else is "Device was
 // not found", so another reseller's device looks like a missing one.
-func (s *Server) handleDevicePage(c echo.Context) error {
+func (s *Pages) handleDevicePage(c echo.Context) error {
 	ctx := c.Request().Context()
 	notFound := func() error {
-		return s.pageError(c, http.StatusNotFound, domain.ErrDeviceNotFound.Message, nil)
+		return s.PageError(c, http.StatusNotFound, domain.ErrDeviceNotFound.Message, nil)
 	}
 	id, ok := domain.ParseID(c.Param("id"))
 	if !ok {
 		return notFound()
 	}
 	dl, err := s.store.DeviceLinks(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !mayViewUser(viewer(c).caller, dl.User)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !mayViewUser(ViewerOf(c).caller, dl.User)) {
 		return notFound()
 	}
 	if err != nil {
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
-	return s.page(c, http.StatusOK, "device_edit", "Device "+dl.Device.Label(), "users", newDevicePage(dl))
+	return s.Page(c, http.StatusOK, "device_edit", "Device "+dl.Device.Label(), "users", newDevicePage(dl))
 }
 
 // mayViewUser says whether a page may show user u (and his devices) to c:

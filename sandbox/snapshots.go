@@ -1,4 +1,4 @@
-package server
+package sandbox
 
 import (
 	"context"
@@ -25,10 +25,10 @@ import (
 
 // Paths of the snapshot endpoints and the journal page's panel.
 const (
-	sandboxSnapshotsPath = "/sandbox/snapshots"
-	sandboxSnapshotPath  = "/sandbox/snapshots/:name"
-	sandboxRestorePath   = "/sandbox/snapshots/:name/restore"
-	snapshotPagePath     = "/billing/sandbox/snapshots"
+	SnapshotsPath    = "/sandbox/snapshots"
+	SnapshotPath     = "/sandbox/snapshots/:name"
+	RestorePath      = "/sandbox/snapshots/:name/restore"
+	SnapshotPagePath = "/billing/sandbox/snapshots"
 )
 
 // snapshotName is what a snapshot may be called.
@@ -37,16 +37,16 @@ var snapshotName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // textBadSnapshotName is the 400 for any other name.
 const textBadSnapshotName = "name: 1 to 64 letters, digits, - or _"
 
-// snapshotInfo is a snapshot as the endpoints show it.
-type snapshotInfo struct {
+// SnapshotInfo is a snapshot as the endpoints show it.
+type SnapshotInfo struct {
 	Name   string `json:"name"`
 	Time   string `json:"time"`
 	Status string `json:"status,omitempty"`
 	store.SnapshotCounts
 }
 
-func infoOf(snap store.Snapshot) snapshotInfo {
-	return snapshotInfo{Name: snap.Name, Time: snap.Time.UTC().Format(journalTimeFormat), SnapshotCounts: snap.Counts}
+func infoOf(snap store.Snapshot) SnapshotInfo {
+	return SnapshotInfo{Name: snap.Name, Time: snap.Time.UTC().Format(journalTimeFormat), SnapshotCounts: snap.Counts}
 }
 
 // countsOf counts a world's rows.
@@ -66,7 +66,7 @@ func (f *snapshotFailure) Error() string { return f.text }
 
 // failure turns a store error into a refusal; anything else is logged and
 // answered as a 500 without its cause.
-func (s *Server) snapshotFailure(what, name string, err error) *snapshotFailure {
+func (s *Sandbox) snapshotFailure(what, name string, err error) *snapshotFailure {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return &snapshotFailure{http.StatusNotFound, "there is no snapshot named " + name}
@@ -78,7 +78,7 @@ func (s *Server) snapshotFailure(what, name string, err error) *snapshotFailure 
 }
 
 // takeSnapshot saves the current world (one consistent read) as name.
-func (s *Server) takeSnapshot(ctx context.Context, name string) (store.Snapshot, *snapshotFailure) {
+func (s *Sandbox) takeSnapshot(ctx context.Context, name string) (store.Snapshot, *snapshotFailure) {
 	if !snapshotName.MatchString(name) {
 		return store.Snapshot{}, &snapshotFailure{http.StatusBadRequest, textBadSnapshotName}
 	}
@@ -101,7 +101,7 @@ func (s *Server) takeSnapshot(ctx context.Context, name string) (store.Snapshot,
 // restoreSnapshot loads the snapshot name in place of the world, under the
 // gate as a reset does; the database keeps recording the source it had
 // (so --sandbox auto sees the same database after a restart).
-func (s *Server) restoreSnapshot(ctx context.Context, name string) (store.Snapshot, *snapshotFailure) {
+func (s *Sandbox) restoreSnapshot(ctx context.Context, name string) (store.Snapshot, *snapshotFailure) {
 	if !snapshotName.MatchString(name) {
 		return store.Snapshot{}, &snapshotFailure{http.StatusNotFound, "there is no snapshot named " + name}
 	}
@@ -124,7 +124,7 @@ func (s *Server) restoreSnapshot(ctx context.Context, name string) (store.Snapsh
 }
 
 // handleSnapshotTake is POST /sandbox/snapshots {"name": NAME}.
-func (s *Server) handleSnapshotTake(c echo.Context) error {
+func (s *Sandbox) handleSnapshotTake(c echo.Context) error {
 	var in struct {
 		Name *string `json:"name"`
 	}
@@ -140,13 +140,13 @@ func (s *Server) handleSnapshotTake(c echo.Context) error {
 }
 
 // handleSnapshotList is GET /sandbox/snapshots.
-func (s *Server) handleSnapshotList(c echo.Context) error {
+func (s *Sandbox) handleSnapshotList(c echo.Context) error {
 	snaps, err := s.store.Snapshots(c.Request().Context())
 	if err != nil {
 		fail := s.snapshotFailure("list", "", err)
 		return jsonError(c, fail.status, fail.text)
 	}
-	out := make([]snapshotInfo, 0, len(snaps))
+	out := make([]SnapshotInfo, 0, len(snaps))
 	for _, snap := range snaps {
 		out = append(out, infoOf(snap))
 	}
@@ -154,7 +154,7 @@ func (s *Server) handleSnapshotList(c echo.Context) error {
 }
 
 // handleSnapshotRestore is POST /sandbox/snapshots/{name}/restore.
-func (s *Server) handleSnapshotRestore(c echo.Context) error {
+func (s *Sandbox) handleSnapshotRestore(c echo.Context) error {
 	snap, fail := s.restoreSnapshot(c.Request().Context(), c.Param("name"))
 	if fail != nil {
 		return jsonError(c, fail.status, fail.text)
@@ -165,7 +165,7 @@ func (s *Server) handleSnapshotRestore(c echo.Context) error {
 }
 
 // handleSnapshotDelete is DELETE /sandbox/snapshots/{name}.
-func (s *Server) handleSnapshotDelete(c echo.Context) error {
+func (s *Sandbox) handleSnapshotDelete(c echo.Context) error {
 	name := c.Param("name")
 	err := store.ErrNotFound
 	if snapshotName.MatchString(name) {
@@ -180,21 +180,21 @@ func (s *Server) handleSnapshotDelete(c echo.Context) error {
 
 // handleSnapshotPage is the journal page's panel: take (name) or restore
 // (name and restore=1).
-func (s *Server) handleSnapshotPage(c echo.Context) error {
+func (s *Sandbox) handleSnapshotPage(c echo.Context) error {
 	name := c.FormValue("name")
 	ctx := c.Request().Context()
 	if c.FormValue("restore") != "" {
 		snap, fail := s.restoreSnapshot(ctx, name)
 		if fail != nil {
-			return s.flashAndRedirect(c, journalPagePath, fail.text, false)
+			return s.pages.FlashAndRedirect(c, JournalPagePath, fail.text, false)
 		}
-		return s.flashAndRedirect(c, journalPagePath, "Snapshot "+name+" restored ("+countsText(snap.Counts)+")", true)
+		return s.pages.FlashAndRedirect(c, JournalPagePath, "Snapshot "+name+" restored ("+countsText(snap.Counts)+")", true)
 	}
 	snap, fail := s.takeSnapshot(ctx, name)
 	if fail != nil {
-		return s.flashAndRedirect(c, journalPagePath, fail.text, false)
+		return s.pages.FlashAndRedirect(c, JournalPagePath, fail.text, false)
 	}
-	return s.flashAndRedirect(c, journalPagePath, "Snapshot "+name+" taken ("+countsText(snap.Counts)+")", true)
+	return s.pages.FlashAndRedirect(c, JournalPagePath, "Snapshot "+name+" taken ("+countsText(snap.Counts)+")", true)
 }
 
 // countsText is a snapshot's main counts for a flash.
@@ -204,13 +204,13 @@ func countsText(n store.SnapshotCounts) string {
 
 // snapshotPanel lists the snapshots for the journal page, newest first;
 // nil when they cannot be read (logged).
-func (s *Server) snapshotPanel(ctx context.Context) []snapshotInfo {
+func (s *Sandbox) snapshotPanel(ctx context.Context) []SnapshotInfo {
 	snaps, err := s.store.Snapshots(ctx)
 	if err != nil {
 		s.log.Error("sandbox snapshots", "err", err)
 		return nil
 	}
-	out := make([]snapshotInfo, 0, len(snaps))
+	out := make([]SnapshotInfo, 0, len(snaps))
 	for i := len(snaps) - 1; i >= 0; i-- {
 		out = append(out, infoOf(snaps[i]))
 	}

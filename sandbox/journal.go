@@ -1,4 +1,4 @@
-package server
+package sandbox
 
 import (
 	"maps"
@@ -19,29 +19,29 @@ import (
 // (the hash and users_get's password p) are masked before anything is kept.
 
 // DefaultJournalSize is how many requests the journal keeps unless
-// WithJournal says otherwise.
+// server.WithJournal says otherwise.
 const DefaultJournalSize = 1000
 
-// journalResponseMax caps the answer body kept for a data answer.
-const journalResponseMax = 4096
+// JournalResponseMax caps the answer body kept for a data answer.
+const JournalResponseMax = 4096
 
 // What an entry keeps of a request, so that the journal's memory stays
 // bounded whatever clients send (a 64 KiB parameter, a megabyte of method
-// name in the URL): the first journalParamsMax parameters by name, each
-// name and value, the method and the caller cut at journalTextMax bytes.
+// name in the URL): the first JournalParamsMax parameters by name, each
+// name and value, the method and the caller cut at JournalTextMax bytes.
 const (
-	journalParamsMax = 64
-	journalTextMax   = 256
+	JournalParamsMax = 64
+	JournalTextMax   = 256
 )
 
-// masked replaces a secret parameter's value.
-const masked = "***"
+// Masked replaces a secret parameter's value.
+const Masked = "***"
 
 // journalTimeFormat is RFC 3339 with milliseconds.
 const journalTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// journalEntry is one answered API request as the journal shows it.
-type journalEntry struct {
+// JournalEntry is one answered API request as the journal shows it.
+type JournalEntry struct {
 	ID     int64             `json:"id"`
 	Time   string            `json:"time"`
 	Method string            `json:"method"`
@@ -52,7 +52,7 @@ type journalEntry struct {
 	// cut (its kept part ends with "…").
 	ParamsTruncated bool   `json:"params_truncated,omitempty"`
 	Response        string `json:"response,omitempty"`
-	// Truncated says Response holds only the first journalResponseMax bytes.
+	// Truncated says Response holds only the first JournalResponseMax bytes.
 	Truncated bool    `json:"response_truncated,omitempty"`
 	Status    int     `json:"status"`
 	LatencyMS float64 `json:"latency_ms"`
@@ -63,7 +63,7 @@ type journalEntry struct {
 
 // ParamList is the masked parameters as "name=value" in name order, for the
 // page.
-func (e journalEntry) ParamList() []string {
+func (e JournalEntry) ParamList() []string {
 	out := make([]string, 0, len(e.Params))
 	for _, k := range slices.Sorted(maps.Keys(e.Params)) {
 		out = append(out, k+"="+e.Params[k])
@@ -74,7 +74,7 @@ func (e journalEntry) ParamList() []string {
 // journal is a ring buffer of the last size entries.
 type journal struct {
 	mu      sync.Mutex
-	entries []journalEntry // len == size once full; next is the oldest then
+	entries []JournalEntry // len == size once full; next is the oldest then
 	next    int
 	seq     int64
 	size    int
@@ -82,14 +82,14 @@ type journal struct {
 
 // newJournal makes a journal of size entries (size > 0).
 func newJournal(size int) *journal {
-	return &journal{size: size, entries: make([]journalEntry, 0, min(size, 64))}
+	return &journal{size: size, entries: make([]JournalEntry, 0, min(size, 64))}
 }
 
-// secretParam says a parameter's value must never be kept, in any letter
+// SecretParam says a parameter's value must never be kept, in any letter
 // case: the hash, users_get's password p, a device's pin, and any name
 // holding "pass", "secret", "key" or "token" (user_register's password and
 // password2, device_update's password, ...).
-func secretParam(name string) bool {
+func SecretParam(name string) bool {
 	n := strings.ToLower(name)
 	switch n {
 	case "hash", "p", "pin":
@@ -113,14 +113,14 @@ func maskResponse(s string) string {
 	if !strings.Contains(s, "<password>") && !strings.Contains(s, "<secret>") && !strings.Contains(s, "<pin>") {
 		return s
 	}
-	return secretElement.ReplaceAllString(s, "<$1>"+masked)
+	return secretElement.ReplaceAllString(s, "<$1>"+Masked)
 }
 
 // entryOf builds the entry for an observation, secrets masked, before the
 // journal's lock is taken.
-func entryOf(o api.Observation) journalEntry {
+func entryOf(o api.Observation) JournalEntry {
 	params, cut := keptParams(o.Params)
-	e := journalEntry{
+	e := JournalEntry{
 		Time:      o.Time.UTC().Format(journalTimeFormat),
 		Method:    keepText(o.Method, &cut),
 		Caller:    keepText(o.Caller, &cut),
@@ -133,45 +133,45 @@ func entryOf(o api.Observation) journalEntry {
 	}
 	e.ParamsTruncated = cut // after the method and the caller
 	if o.Answer == "" {
-		e.Response, e.Truncated = truncateUTF8(o.Body, journalResponseMax)
+		e.Response, e.Truncated = truncateUTF8(o.Body, JournalResponseMax)
 		e.Response = maskResponse(e.Response)
 	}
 	return e
 }
 
 // keptParams is the masked copy of params an entry keeps (see
-// journalParamsMax), and whether anything was left out or cut.
+// JournalParamsMax), and whether anything was left out or cut.
 func keptParams(params domain.Params) (map[string]string, bool) {
-	out := make(map[string]string, min(len(params), journalParamsMax))
+	out := make(map[string]string, min(len(params), JournalParamsMax))
 	cut := false
 	keep := func(k, v string) {
-		if secretParam(k) {
-			v = masked
+		if SecretParam(k) {
+			v = Masked
 		} else {
 			v = keepText(v, &cut)
 		}
 		out[keepText(k, &cut)] = v
 	}
-	if len(params) <= journalParamsMax {
+	if len(params) <= JournalParamsMax {
 		for k, v := range params {
 			keep(k, v)
 		}
 		return out, cut
 	}
-	for _, k := range slices.Sorted(maps.Keys(params))[:journalParamsMax] {
+	for _, k := range slices.Sorted(maps.Keys(params))[:JournalParamsMax] {
 		keep(k, params[k])
 	}
 	return out, true
 }
 
-// keepText is s cut at journalTextMax bytes and marked "…" when longer (a
+// keepText is s cut at JournalTextMax bytes and marked "…" when longer (a
 // copy: a cut never holds on to a long request), recording a cut in *cut.
 func keepText(s string, cut *bool) string {
-	if len(s) <= journalTextMax {
+	if len(s) <= JournalTextMax {
 		return s
 	}
 	*cut = true
-	return s[:runeCut(s, journalTextMax)] + "…"
+	return s[:runeCut(s, JournalTextMax)] + "…"
 }
 
 // truncateUTF8 returns at most max bytes of b as a string, cut at a rune
@@ -215,17 +215,17 @@ type journalFilter struct {
 }
 
 // match says e is selected by f.
-func (f journalFilter) match(e *journalEntry) bool {
+func (f journalFilter) match(e *JournalEntry) bool {
 	return (f.method == "" || e.Method == f.method) &&
 		(f.since.IsZero() || !e.at.Before(f.since)) &&
 		e.ID > f.sinceID
 }
 
 // list returns the matching entries, oldest first.
-func (j *journal) list(f journalFilter) []journalEntry {
+func (j *journal) list(f journalFilter) []JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := []journalEntry{}
+	out := []JournalEntry{}
 	n := len(j.entries)
 	for i := range n {
 		e := &j.entries[(j.next+i)%n]

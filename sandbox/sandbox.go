@@ -1,10 +1,9 @@
-package server
+package sandbox
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,10 +13,10 @@ import (
 
 	"morlite/api"
 	"morlite/domain"
-	"morlite/ops"
+	"morlite/web"
 )
 
-// Sandbox mode (WithSandbox): the request journal and the world reset, as
+// Sandbox mode (server.WithSandbox): the request journal and the world reset, as
 // JSON endpoints under /sandbox/ and a page under /billing/sandbox/. Only the
 // admin may use them: his page session (with its CSRF token for a change) or
 // his API secret as a bearer token. Without sandbox mode none of these
@@ -25,100 +24,44 @@ import (
 
 // Paths of the sandbox endpoints and page.
 const (
-	sandboxRequestsPath = "/sandbox/requests"
-	sandboxResetPath    = "/sandbox/reset"
-	journalPagePath     = "/billing/sandbox/requests"
-	journalClearPath    = "/billing/sandbox/requests/clear"
-	resetPagePath       = "/billing/sandbox/reset"
+	RequestsPath     = "/sandbox/requests"
+	ResetPath        = "/sandbox/reset"
+	JournalPagePath  = "/billing/sandbox/requests"
+	JournalClearPath = "/billing/sandbox/requests/clear"
+	ResetPagePath    = "/billing/sandbox/reset"
 	// journalPageMax is how many entries the page shows, newest first.
 	journalPageMax = 200
 )
 
-// sandbox is what sandbox mode needs: how to reload the world and what that
-// world is, for the page.
-type sandbox struct {
-	describe string
-	reload   func() (*domain.World, error)
-}
-
-// WithSandbox turns sandbox mode on: POST /sandbox/reset replaces the
-// database's contents with the world reload returns (describe says what that
-// is, for the page), and the request journal is kept (see WithJournal).
-func WithSandbox(describe string, reload func() (*domain.World, error)) Option {
-	return func(s *Server) { s.sandbox = &sandbox{describe: describe, reload: reload} }
-}
-
-// WithJournal sets how many API requests the journal keeps in sandbox mode
-// (DefaultJournalSize without this option); 0 keeps none.
-func WithJournal(n int) Option {
-	return func(s *Server) { s.journalSize = max(n, 0) }
-}
-
-// sandboxRoutes registers the sandbox endpoints and page, and the gate that
-// makes a reset atomic for every other request, in sandbox mode only.
-func (s *Server) sandboxRoutes() {
-	if s.sandbox == nil {
-		return
-	}
+// Routes registers the sandbox endpoints and page on e, and the gate that
+// makes a reset atomic for every other request. It returns the journal's
+// observer of the API, nil when the journal keeps nothing.
+func (s *Sandbox) Routes(e *echo.Echo) api.Observer {
+	s.echo = e
+	var observe api.Observer
 	if s.journalSize > 0 {
 		s.journal = newJournal(s.journalSize)
-		s.observers = append(s.observers, s.journal.observe)
+		observe = s.journal.observe
 	}
-	e := s.echo
 	e.Use(s.gateRequests)
-	e.GET(sandboxRequestsPath, s.handleJournalJSON, s.requireSandboxAdmin)
-	e.DELETE(sandboxRequestsPath, s.handleJournalClearJSON, s.requireSandboxAdmin)
-	e.POST(sandboxResetPath, s.handleResetJSON, s.requireSandboxAdmin)
+	e.GET(RequestsPath, s.handleJournalJSON, s.requireSandboxAdmin)
+	e.DELETE(RequestsPath, s.handleJournalClearJSON, s.requireSandboxAdmin)
+	e.POST(ResetPath, s.handleResetJSON, s.requireSandboxAdmin)
 	s.faults = &faults{}
 	s.api.Intercept(s.interceptFault)
-	e.GET(sandboxFaultsPath, s.handleFaultList, s.requireSandboxAdmin)
-	e.POST(sandboxFaultsPath, s.handleFaultAdd, s.requireSandboxAdmin)
-	e.DELETE(sandboxFaultsPath, s.handleFaultClear, s.requireSandboxAdmin)
-	e.DELETE(sandboxFaultPath, s.handleFaultDelete, s.requireSandboxAdmin)
-	e.GET(sandboxSnapshotsPath, s.handleSnapshotList, s.requireSandboxAdmin)
-	e.POST(sandboxSnapshotsPath, s.handleSnapshotTake, s.requireSandboxAdmin)
-	e.POST(sandboxRestorePath, s.handleSnapshotRestore, s.requireSandboxAdmin)
-	e.DELETE(sandboxSnapshotPath, s.handleSnapshotDelete, s.requireSandboxAdmin)
-	e.POST(snapshotPagePath, s.handleSnapshotPage, s.limitForm(api.MaxBodyBytes, "Request too large"), s.requireLogin, s.requireAdminPage)
-	e.GET(journalPagePath, s.handleJournalPage, s.requireLogin, s.requireAdminPage)
-	e.POST(journalClearPath, s.handleJournalClearPage, s.requireLogin, s.requireAdminPage)
-	e.POST(resetPagePath, s.handleResetPage, s.requireLogin, s.requireAdminPage)
-}
-
-// ungated says a route (c.Path(), the pattern that matched) passes the
-// gate: the sandbox's own (a reset takes the gate itself; the journal is
-// memory), and the operator's /healthz and /metrics, which read no world
-// and must answer a probe during a long reset.
-func ungated(p string) bool {
-	return strings.HasPrefix(p, "/sandbox/") || strings.HasPrefix(p, "/billing/sandbox/") ||
-		p == ops.HealthPath || p == ops.MetricsPath
-}
-
-// readAhead reads up to api.MaxBodyBytes+1 of r's body into memory, so that a
-// client uploading slowly does not hold the gate (and so every request
-// behind a waiting reset) while it sends. The handler reads the same bytes,
-// then whatever follows, then the same error a read failed with.
-func readAhead(r *http.Request) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return
-	}
-	buf, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBodyBytes+1))
-	rest := io.Reader(r.Body)
-	if err != nil {
-		rest = failedRead{err}
-	}
-	r.Body = readCloser{io.MultiReader(bytes.NewReader(buf), rest), r.Body}
-}
-
-// failedRead answers every read with the error a read ahead met.
-type failedRead struct{ err error }
-
-func (f failedRead) Read([]byte) (int, error) { return 0, f.err }
-
-// readCloser is a body read from one reader and closed by another.
-type readCloser struct {
-	io.Reader
-	io.Closer
+	e.GET(FaultsPath, s.handleFaultList, s.requireSandboxAdmin)
+	e.POST(FaultsPath, s.handleFaultAdd, s.requireSandboxAdmin)
+	e.DELETE(FaultsPath, s.handleFaultClear, s.requireSandboxAdmin)
+	e.DELETE(FaultPath, s.handleFaultDelete, s.requireSandboxAdmin)
+	e.GET(SnapshotsPath, s.handleSnapshotList, s.requireSandboxAdmin)
+	e.POST(SnapshotsPath, s.handleSnapshotTake, s.requireSandboxAdmin)
+	e.POST(RestorePath, s.handleSnapshotRestore, s.requireSandboxAdmin)
+	e.DELETE(SnapshotPath, s.handleSnapshotDelete, s.requireSandboxAdmin)
+	e.POST(SnapshotPagePath, s.handleSnapshotPage, s.pages.LimitForm(api.MaxBodyBytes, "Request too large"), s.pages.RequireLogin, s.requireAdminPage)
+	e.GET(JournalPagePath, s.handleJournalPage, s.pages.RequireLogin, s.requireAdminPage)
+	e.POST(JournalClearPath, s.handleJournalClearPage, s.pages.RequireLogin, s.requireAdminPage)
+	e.POST(ResetPagePath, s.handleResetPage, s.pages.RequireLogin, s.requireAdminPage)
+	return observe
 }
 
 // writeJSON answers v as JSON, without HTML escaping (the XML answers in
@@ -141,7 +84,7 @@ func jsonError(c echo.Context, status int, text string) error {
 // requireSandboxAdmin lets the admin through: an Authorization: Bearer
 // header with the admin's API secret, or else the admin's page session
 // (which must send its CSRF token with a DELETE or POST).
-func (s *Server) requireSandboxAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Sandbox) requireSandboxAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		status, text := s.sandboxAccess(c)
 		if status == http.StatusUnauthorized {
@@ -155,11 +98,11 @@ func (s *Server) requireSandboxAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // sandboxAccess is 0 for the admin, else the status and text to refuse with.
-func (s *Server) sandboxAccess(c echo.Context) (int, string) {
+func (s *Sandbox) sandboxAccess(c echo.Context) (int, string) {
 	if h := c.Request().Header.Get("Authorization"); h != "" {
 		return s.bearerAccess(c, h)
 	}
-	wu, err := s.sessionUser(c)
+	wu, err := s.pages.SessionUser(c)
 	if err != nil {
 		s.log.Error("sandbox session", "err", err)
 		return http.StatusInternalServerError, "Internal error"
@@ -167,9 +110,9 @@ func (s *Server) sandboxAccess(c echo.Context) (int, string) {
 	switch {
 	case wu == nil:
 		return http.StatusUnauthorized, "send the admin's API secret as Authorization: Bearer <secret>, or the admin's session cookie"
-	case wu.user.UserType != domain.Admin:
+	case wu.User().UserType != domain.Admin:
 		return http.StatusForbidden, "only the admin may use the sandbox endpoints"
-	case c.Request().Method != http.MethodGet && !tokensEqual(sentCSRF(c), wu.sess.csrf):
+	case c.Request().Method != http.MethodGet && !web.TokensEqual(web.SentCSRF(c), wu.CSRF()):
 		return http.StatusForbidden, "invalid or missing CSRF token: send the session's token as X-CSRF-Token"
 	}
 	return 0, ""
@@ -178,24 +121,24 @@ func (s *Server) sandboxAccess(c echo.Context) (int, string) {
 // bearerAccess checks an Authorization header against the admin's API
 // secret (the api_secret_key setting), in constant time; an empty secret
 // never matches.
-func (s *Server) bearerAccess(c echo.Context, header string) (int, string) {
+func (s *Sandbox) bearerAccess(c echo.Context, header string) (int, string) {
 	scheme, token, _ := strings.Cut(header, " ")
 	settings, err := s.store.Settings(c.Request().Context())
 	if err != nil {
 		s.log.Error("sandbox settings", "err", err)
 		return http.StatusInternalServerError, "Internal error"
 	}
-	if !strings.EqualFold(scheme, "Bearer") || !tokensEqual(strings.TrimSpace(token), settings.APISecretKey) {
+	if !strings.EqualFold(scheme, "Bearer") || !web.TokensEqual(strings.TrimSpace(token), settings.APISecretKey) {
 		return http.StatusUnauthorized, "wrong bearer token: send the admin's API secret as Authorization: Bearer <secret>"
 	}
 	return 0, ""
 }
 
-// requireAdminPage follows requireLogin on the sandbox page: the admin only.
-func (s *Server) requireAdminPage(next echo.HandlerFunc) echo.HandlerFunc {
+// requireAdminPage follows RequireLogin on the sandbox page: the admin only.
+func (s *Sandbox) requireAdminPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if viewer(c).user.UserType != domain.Admin {
-			return s.pageError(c, http.StatusForbidden, "Only the admin may use the sandbox", nil)
+		if web.ViewerOf(c).User().UserType != domain.Admin {
+			return s.pages.PageError(c, http.StatusForbidden, "Only the admin may use the sandbox", nil)
 		}
 		return next(c)
 	}
@@ -223,15 +166,15 @@ func parseJournalFilter(q func(string) string) (journalFilter, string) {
 }
 
 // entries lists the journal (none when it is off).
-func (s *Server) entries(f journalFilter) []journalEntry {
+func (s *Sandbox) entries(f journalFilter) []JournalEntry {
 	if s.journal == nil {
-		return []journalEntry{}
+		return []JournalEntry{}
 	}
 	return s.journal.list(f)
 }
 
 // handleJournalJSON is GET /sandbox/requests: the journal, oldest first.
-func (s *Server) handleJournalJSON(c echo.Context) error {
+func (s *Sandbox) handleJournalJSON(c echo.Context) error {
 	f, bad := parseJournalFilter(c.QueryParam)
 	if bad != "" {
 		return jsonError(c, http.StatusBadRequest, bad)
@@ -240,14 +183,14 @@ func (s *Server) handleJournalJSON(c echo.Context) error {
 }
 
 // clearJournal empties the journal, when there is one.
-func (s *Server) clearJournal() {
+func (s *Sandbox) clearJournal() {
 	if s.journal != nil {
 		s.journal.empty()
 	}
 }
 
 // handleJournalClearJSON is DELETE /sandbox/requests.
-func (s *Server) handleJournalClearJSON(c echo.Context) error {
+func (s *Sandbox) handleJournalClearJSON(c echo.Context) error {
 	s.clearJournal()
 	return c.NoContent(http.StatusNoContent)
 }
@@ -257,8 +200,8 @@ func (s *Server) handleJournalClearJSON(c echo.Context) error {
 // hashing passwords) happens before the gate is taken, and the load runs to
 // its end even when the client goes away. It logs the outcome, the cause
 // of a failure included.
-func (s *Server) resetWorld(ctx context.Context) (*domain.World, error) {
-	w, err := s.sandbox.reload()
+func (s *Sandbox) resetWorld(ctx context.Context) (*domain.World, error) {
+	w, err := s.reload()
 	if err == nil {
 		err = s.loadAlone(context.WithoutCancel(ctx), w)
 	}
@@ -266,12 +209,12 @@ func (s *Server) resetWorld(ctx context.Context) (*domain.World, error) {
 		s.log.Error("sandbox reset", "err", err)
 		return nil, err
 	}
-	s.log.Info("sandbox reset", "world", s.sandbox.describe)
+	s.log.Info("sandbox reset", "world", s.describe)
 	return w, nil
 }
 
 // loadAlone loads w in place of the database's contents holding the gate.
-func (s *Server) loadAlone(ctx context.Context, w *domain.World) error {
+func (s *Sandbox) loadAlone(ctx context.Context, w *domain.World) error {
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	return s.store.Load(ctx, w, true)
@@ -281,7 +224,7 @@ func (s *Server) loadAlone(ctx context.Context, w *domain.World) error {
 const textResetFailed = "Reset failed: the database keeps its contents (see the server log)"
 
 // handleResetJSON is POST /sandbox/reset.
-func (s *Server) handleResetJSON(c echo.Context) error {
+func (s *Sandbox) handleResetJSON(c echo.Context) error {
 	w, err := s.resetWorld(c.Request().Context())
 	if err != nil {
 		return jsonError(c, http.StatusInternalServerError, textResetFailed)
@@ -291,7 +234,7 @@ func (s *Server) handleResetJSON(c echo.Context) error {
 
 // journalPage is the journal page's data.
 type journalPage struct {
-	Entries []journalEntry // newest first
+	Entries []JournalEntry // newest first
 	Method  string
 	Matched int // entries matching the filter (the page shows at most journalPageMax)
 	Held    int
@@ -299,38 +242,38 @@ type journalPage struct {
 	Reloads string
 	// Snapshots are the saved snapshots, newest first, for the panel
 	// (none when they cannot be read; the cause is logged).
-	Snapshots []snapshotInfo
+	Snapshots []SnapshotInfo
 }
 
 // handleJournalPage is the journal page: the newest entries first, a method
 // filter, and the Clear and Reset forms.
-func (s *Server) handleJournalPage(c echo.Context) error {
+func (s *Sandbox) handleJournalPage(c echo.Context) error {
 	all := s.entries(journalFilter{method: api.Canonical(c.QueryParam("method"))})
-	shown := make([]journalEntry, 0, min(len(all), journalPageMax))
+	shown := make([]JournalEntry, 0, min(len(all), journalPageMax))
 	for i := len(all) - 1; i >= 0 && len(shown) < journalPageMax; i-- {
 		shown = append(shown, all[i])
 	}
 	data := journalPage{Entries: shown, Method: c.QueryParam("method"), Matched: len(all),
-		Size: s.journalSize, Reloads: s.sandbox.describe}
+		Size: s.journalSize, Reloads: s.describe}
 	if s.journal != nil {
 		data.Held = s.journal.count()
 	}
 	data.Snapshots = s.snapshotPanel(c.Request().Context())
-	return s.page(c, http.StatusOK, "requests", "Requests", "requests", data)
+	return s.pages.Page(c, http.StatusOK, "requests", "Requests", "requests", data)
 }
 
 // handleJournalClearPage is the page's Clear form.
-func (s *Server) handleJournalClearPage(c echo.Context) error {
+func (s *Sandbox) handleJournalClearPage(c echo.Context) error {
 	s.clearJournal()
-	return s.flashAndRedirect(c, journalPagePath, "Request journal cleared", true)
+	return s.pages.FlashAndRedirect(c, JournalPagePath, "Request journal cleared", true)
 }
 
 // handleResetPage is the page's Reset form.
-func (s *Server) handleResetPage(c echo.Context) error {
+func (s *Sandbox) handleResetPage(c echo.Context) error {
 	w, err := s.resetWorld(c.Request().Context())
 	if err != nil {
-		return s.flashAndRedirect(c, journalPagePath, textResetFailed, false)
+		return s.pages.FlashAndRedirect(c, JournalPagePath, textResetFailed, false)
 	}
-	text := "Database reset to " + s.sandbox.describe + ": " + strconv.Itoa(len(w.Users)) + " users, " + strconv.Itoa(len(w.DIDs)) + " DIDs"
-	return s.flashAndRedirect(c, journalPagePath, text, true)
+	text := "Database reset to " + s.describe + ": " + strconv.Itoa(len(w.Users)) + " users, " + strconv.Itoa(len(w.DIDs)) + " DIDs"
+	return s.pages.FlashAndRedirect(c, JournalPagePath, text, true)
 }

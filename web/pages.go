@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // stylesheet, no scripts. Each page is a template file in web/templates that
 // defines "title" and "content"; layout.html wraps them.
 
-//go:embed web/templates/*.html web/static/*
+//go:embed templates/*.html static/*
 var webFiles embed.FS
 
 // pageCSP lets pages use their own stylesheet and images and post forms to
@@ -30,26 +30,26 @@ const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-acti
 
 // Paths of the pages that other pages link to.
 const (
-	loginPath  = "/billing/callc/login"
-	logoutPath = "/billing/callc/logout"
-	homePath   = "/billing/callc/main"
+	LoginPath  = "/billing/callc/login"
+	LogoutPath = "/billing/callc/logout"
+	HomePath   = "/billing/callc/main"
 )
 
 // pages holds each page's parsed template set (layout + the page).
 var pages = parsePages()
 
 func parsePages() map[string]*template.Template {
-	names, err := fs.Glob(webFiles, "web/templates/*.html")
+	names, err := fs.Glob(webFiles, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	out := map[string]*template.Template{}
 	for _, n := range names {
-		base := strings.TrimSuffix(strings.TrimPrefix(n, "web/templates/"), ".html")
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
 		if base == "layout" {
 			continue
 		}
-		out[base] = template.Must(template.New("layout.html").ParseFS(webFiles, "web/templates/layout.html", n))
+		out[base] = template.Must(template.New("layout.html").ParseFS(webFiles, "templates/layout.html", n))
 	}
 	return out
 }
@@ -69,29 +69,29 @@ type pageData struct {
 }
 
 // webRoutes registers the pages.
-func (s *Server) webRoutes() {
+func (s *Pages) webRoutes() {
 	e := s.echo
 	e.GET("/billing/static/:file", handleStatic)
-	e.GET(loginPath, s.handleLoginForm)
-	small := s.limitForm(api.MaxBodyBytes, "Request too large")
-	e.POST(loginPath, s.handleLogin, small)
-	e.POST(logoutPath, s.handleLogout, small, s.requireLogin)
-	e.GET(homePath, s.handleHome, s.requireLogin)
-	// DID pages (web_dids.go, web_did_edit.go, web_did_moves.go).
-	// An accountant needs his API counterpart's right (web_rights.go).
+	e.GET(LoginPath, s.handleLoginForm)
+	small := s.LimitForm(api.MaxBodyBytes, "Request too large")
+	e.POST(LoginPath, s.handleLogin, small)
+	e.POST(LogoutPath, s.handleLogout, small, s.RequireLogin)
+	e.GET(HomePath, s.handleHome, s.RequireLogin)
+	// DID pages (dids.go, did_edit.go, did_moves.go).
+	// An accountant needs his API counterpart's right (rights.go).
 	dids, devices, users := s.requireRight(didPageRight), s.requireRight(devicePageRight), s.requireRight(userPageRight)
-	e.GET(didListPath, s.handleDIDList, s.requireLogin, dids)
-	e.GET(didEditPath+":id", s.handleDIDEdit, s.requireLogin, dids)
-	e.POST(didEditPath+":id/:move", s.handleDIDMove, small, s.requireLogin, dids)
-	// Device page, user list, Generate hash (web_devices.go, web_users.go, web_hash.go).
-	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.requireLogin, devices)
-	e.GET("/billing/users/list", s.handleUserList, s.requireLogin, users)
-	e.GET(hashPagePath, s.handleHashForm, s.requireLogin)
-	e.POST(hashPagePath, s.handleHashCompute,
-		s.limitForm(maxHashForm, "Request too large: Generate hash takes a URI of at most 64 KiB"), s.requireLogin)
+	e.GET(DIDListPath, s.handleDIDList, s.RequireLogin, dids)
+	e.GET(DIDEditPath+":id", s.handleDIDEdit, s.RequireLogin, dids)
+	e.POST(DIDEditPath+":id/:move", s.handleDIDMove, small, s.RequireLogin, dids)
+	// Device page, user list, Generate hash (devices.go, users.go, hash.go).
+	e.GET("/billing/devices/edit/:id", s.handleDevicePage, s.RequireLogin, devices)
+	e.GET("/billing/users/list", s.handleUserList, s.RequireLogin, users)
+	e.GET(HashPagePath, s.handleHashForm, s.RequireLogin)
+	e.POST(HashPagePath, s.handleHashCompute,
+		s.LimitForm(maxHashForm, "Request too large: Generate hash takes a URI of at most 64 KiB"), s.RequireLogin)
 	s.dialplanRoutes(small)
-	e.GET("/billing", redirectTo(homePath))
-	e.GET("/billing/", redirectTo(homePath))
+	e.GET("/billing", redirectTo(HomePath))
+	e.GET("/billing/", redirectTo(HomePath))
 }
 
 func redirectTo(path string) echo.HandlerFunc {
@@ -101,7 +101,7 @@ func redirectTo(path string) echo.HandlerFunc {
 // handleStatic serves the embedded stylesheet.
 func handleStatic(c echo.Context) error {
 	name := c.Param("file")
-	data, err := webFiles.ReadFile("web/static/" + name)
+	data, err := webFiles.ReadFile("static/" + name)
 	if err != nil || strings.Contains(name, "/") {
 		return echo.ErrNotFound
 	}
@@ -115,16 +115,16 @@ func handleStatic(c echo.Context) error {
 	return c.Blob(http.StatusOK, ctype, data)
 }
 
-// limitForm answers 413 with a page for a form body over max bytes, and
+// LimitForm answers 413 with a page for a form body over max bytes, and
 // caps what a body without a length may send (a form read past the cap
 // reads as empty, so its CSRF token is missing). Every page post has one,
 // so that nobody, logged in or not, can make the server parse a huge form.
-func (s *Server) limitForm(max int64, text string) echo.MiddlewareFunc {
+func (s *Pages) LimitForm(max int64, text string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			if r.ContentLength > max {
-				return s.pageError(c, http.StatusRequestEntityTooLarge, text, nil)
+				return s.PageError(c, http.StatusRequestEntityTooLarge, text, nil)
 			}
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
 			return next(c)
@@ -132,46 +132,46 @@ func (s *Server) limitForm(max int64, text string) echo.MiddlewareFunc {
 	}
 }
 
-// requireLogin lets a logged-in admin, accountant or reseller through and
+// RequireLogin lets a logged-in admin, accountant or reseller through and
 // sends anyone else to the login page. A form post must carry the session's
 // CSRF token.
-func (s *Server) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Pages) RequireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		wu, err := s.sessionUser(c)
+		wu, err := s.SessionUser(c)
 		if err != nil {
-			return s.pageFault(c, err)
+			return s.PageFault(c, err)
 		}
 		if wu == nil {
 			if c.Request().Method != http.MethodGet {
-				return s.pageError(c, http.StatusForbidden, "Please log in", nil)
+				return s.PageError(c, http.StatusForbidden, "Please log in", nil)
 			}
-			return c.Redirect(http.StatusSeeOther, loginPath+"?"+url.Values{"return_to": {c.Request().URL.RequestURI()}}.Encode())
+			return c.Redirect(http.StatusSeeOther, LoginPath+"?"+url.Values{"return_to": {c.Request().URL.RequestURI()}}.Encode())
 		}
-		if c.Request().Method != http.MethodGet && !tokensEqual(sentCSRF(c), wu.sess.csrf) {
-			return s.pageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
+		if c.Request().Method != http.MethodGet && !TokensEqual(SentCSRF(c), wu.sess.csrf) {
+			return s.PageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
 		}
 		c.Set("web", wu)
 		return next(c)
 	}
 }
 
-// viewer is the logged-in user requireLogin found.
-func viewer(c echo.Context) *webUser {
-	wu, _ := c.Get("web").(*webUser)
+// ViewerOf is the logged-in user RequireLogin found, nil on a page without it.
+func ViewerOf(c echo.Context) *Viewer {
+	wu, _ := c.Get("web").(*Viewer)
 	return wu
 }
 
-// page renders a page template in the layout, with the viewer's CSRF token
+// Page renders a page template in the layout, with the viewer's CSRF token
 // and pending flash message.
-func (s *Server) page(c echo.Context, status int, name, title, nav string, data any) error {
+func (s *Pages) Page(c echo.Context, status int, name, title, nav string, data any) error {
 	t, ok := pages[name]
 	if !ok {
 		panic("no page template " + name)
 	}
 	pd := pageData{Title: title, Nav: nav, Data: data}
-	if wu := viewer(c); wu != nil {
+	if wu := ViewerOf(c); wu != nil {
 		pd.User, pd.CSRF, pd.Flash = wu.user, wu.sess.csrf, s.sessions.takeFlash(wu.sess)
-		pd.Sandbox = s.sandbox != nil && wu.user.UserType == domain.Admin
+		pd.Sandbox = s.sandbox && wu.user.UserType == domain.Admin
 	}
 	if pd.CSRF == "" {
 		pd.CSRF, _ = c.Get(csrfField).(string)
@@ -185,39 +185,39 @@ func (s *Server) page(c echo.Context, status int, name, title, nav string, data 
 	return c.HTMLBlob(status, b.Bytes())
 }
 
-// pageError renders a short error page; a cause is logged, never shown.
-func (s *Server) pageError(c echo.Context, status int, text string, cause error) error {
+// PageError renders a short error page; a cause is logged, never shown.
+func (s *Pages) PageError(c echo.Context, status int, text string, cause error) error {
 	if cause != nil {
 		s.log.Error("page failed", "path", c.Request().URL.Path, "err", cause)
 		api.NoteFault(s.store, s.log, cause)
 	}
-	return s.page(c, status, "error", text, "", text)
+	return s.Page(c, status, "error", text, "", text)
 }
 
-// pageFault is the 500 page of a fault: cause (if not logged already) is
+// PageFault is the 500 page of a fault: cause (if not logged already) is
 // logged, the page says only "Internal error". A read or write the store
 // shed (domain.ErrBusy) is no fault: a 503 "Server busy" page with
 // Retry-After, as the API answers it.
-func (s *Server) pageFault(c echo.Context, cause error) error {
+func (s *Pages) PageFault(c echo.Context, cause error) error {
 	if errors.Is(cause, domain.ErrBusy) {
 		c.Response().Header().Set("Retry-After", "1")
-		return s.pageError(c, http.StatusServiceUnavailable, domain.ErrBusy.Message, nil)
+		return s.PageError(c, http.StatusServiceUnavailable, domain.ErrBusy.Message, nil)
 	}
-	return s.pageError(c, http.StatusInternalServerError, "Internal error", cause)
+	return s.PageError(c, http.StatusInternalServerError, "Internal error", cause)
 }
 
-// flashAndRedirect keeps text for the viewer's next page and sends him to
+// FlashAndRedirect keeps text for the viewer's next page and sends him to
 // path (post/redirect/get: a reload does not repeat the move).
-func (s *Server) flashAndRedirect(c echo.Context, path, text string, ok bool) error {
-	if wu := viewer(c); wu != nil {
+func (s *Pages) FlashAndRedirect(c echo.Context, path, text string, ok bool) error {
+	if wu := ViewerOf(c); wu != nil {
 		s.sessions.setFlash(wu.sess, flash{Text: text, OK: ok})
 	}
 	return c.Redirect(http.StatusSeeOther, path)
 }
 
 // handleHome is the start page after login: who you are and where to go.
-func (s *Server) handleHome(c echo.Context) error {
-	return s.page(c, http.StatusOK, "home", "Start", "home", nil)
+func (s *Pages) handleHome(c echo.Context) error {
+	return s.Page(c, http.StatusOK, "home", "Start", "home", nil)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type didMove struct {
 	// rights says whether the viewer's type and rights allow the move on d.
 	rights func(c domain.Caller, st domain.Settings, d domain.DID) bool
 	// run makes the move and returns its success text.
-	run func(ctx context.Context, s *Server, r moveRequest) (string, error)
+	run func(ctx context.Context, s *Pages, r moveRequest) (string, error)
 }
 
 // didMoves are the page's moves, in the order the page shows them.
@@ -95,7 +95,7 @@ func offeredMoves(c domain.Caller, st domain.Settings, d domain.DID) []didMoveFo
 // handleDIDMove runs a move form's post: the DID must be one the viewer may
 // see (else 404, and nothing changes); the move then runs whether or not
 // the page offered it, and its answer is the flash message.
-func (s *Server) handleDIDMove(c echo.Context) error {
+func (s *Pages) handleDIDMove(c echo.Context) error {
 	var m *didMove
 	for i := range didMoves {
 		if didMoves[i].key == c.Param("move") {
@@ -104,7 +104,7 @@ func (s *Server) handleDIDMove(c echo.Context) error {
 		}
 	}
 	if m == nil {
-		return s.pageError(c, http.StatusNotFound, "Not found", nil)
+		return s.PageError(c, http.StatusNotFound, "Not found", nil)
 	}
 	det, answered := s.viewerDID(c)
 	if det == nil {
@@ -115,18 +115,18 @@ func (s *Server) handleDIDMove(c echo.Context) error {
 	if m.input != inputUser {
 		value = c.FormValue("device_id")
 	}
-	text, err := m.run(c.Request().Context(), s, moveRequest{m: m, c: viewer(c).caller, d: d, value: value})
-	back := didEditPath + itoa(d.ID)
+	text, err := m.run(c.Request().Context(), s, moveRequest{m: m, c: ViewerOf(c).caller, d: d, value: value})
+	back := DIDEditPath + itoa(d.ID)
 	if err != nil {
 		if text, ok := s.shownText(c, err); ok {
-			return s.flashAndRedirect(c, back, text, false)
+			return s.FlashAndRedirect(c, back, text, false)
 		}
-		return s.pageFault(c, err)
+		return s.PageFault(c, err)
 	}
 	if m.move == domain.MoveDelete {
-		back = didListPath
+		back = DIDListPath
 	}
-	return s.flashAndRedirect(c, back, text, true)
+	return s.FlashAndRedirect(c, back, text, true)
 }
 
 // moveRequest is one move to run: which, by whom, on which DID, with the
@@ -142,7 +142,7 @@ type moveRequest struct {
 // user (empty, -1, not digits) reserves for nobody rather than being
 // ignored or freeing the DID as did_user_id would: the API's checks then
 // answer "DID is not free" or "User was not found".
-func runReserve(ctx context.Context, s *Server, r moveRequest) (string, error) {
+func runReserve(ctx context.Context, s *Pages, r moveRequest) (string, error) {
 	if _, ok := domain.ParseID(r.value); !ok {
 		r.value = "none"
 	}
@@ -150,17 +150,17 @@ func runReserve(ctx context.Context, s *Server, r moveRequest) (string, error) {
 }
 
 // runFree is did_details_update with did_user_id=-1.
-func runFree(ctx context.Context, s *Server, r moveRequest) (string, error) {
+func runFree(ctx context.Context, s *Pages, r moveRequest) (string, error) {
 	return runDetails(ctx, s, r.c, r.d, "-1")
 }
 
-func runDetails(ctx context.Context, s *Server, c domain.Caller, d domain.DID, userID string) (string, error) {
+func runDetails(ctx context.Context, s *Pages, c domain.Caller, d domain.DID, userID string) (string, error) {
 	_, err := s.store.UpdateDIDDetails(ctx, c, domain.Params{"did_id": itoa(d.ID), "did_user_id": userID})
 	return api.TextDetailsUpdated, err
 }
 
 // runAssign is did_device_assign or did_trunk_device_assign.
-func runAssign(ctx context.Context, s *Server, r moveRequest) (string, error) {
+func runAssign(ctx context.Context, s *Pages, r moveRequest) (string, error) {
 	am := domain.DeviceAssign
 	if r.m.move == domain.MoveTrunkAssign {
 		am = domain.TrunkAssign
@@ -170,14 +170,14 @@ func runAssign(ctx context.Context, s *Server, r moveRequest) (string, error) {
 }
 
 // runUnassign is did_device_unassign.
-func runUnassign(ctx context.Context, s *Server, r moveRequest) (string, error) {
+func runUnassign(ctx context.Context, s *Pages, r moveRequest) (string, error) {
 	_, err := s.store.UnassignDID(ctx, r.c, r.d.Number)
 	return api.TextUnassigned, err
 }
 
 // runClosing is did_close, did_subscription_stop, did_make_free,
 // did_terminate or did_delete, with the API's texts.
-func runClosing(ctx context.Context, s *Server, r moveRequest) (string, error) {
+func runClosing(ctx context.Context, s *Pages, r moveRequest) (string, error) {
 	move, success := api.Closing(r.m.method)
 	_, err := s.store.CloseDID(ctx, move, r.c, itoa(r.d.ID))
 	return success, err
