@@ -21,8 +21,8 @@ import (
 	"morlite/store"
 )
 
-// methodParams are the parameters each method of the spec reads (its
-// "Params:" line). A method missing here is tried with all of them.
+// methodParams are the parameters each method reads, as MOR documents
+// them. A method missing here is tried with all of them.
 var methodParams = map[string][]string{
 	"did_trunk_device_assign": {"u", "device_id", "did", "test"},
 	"did_device_assign":       {"u", "device_id", "did", "test"},

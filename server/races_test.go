@@ -84,7 +84,7 @@ const (
 // the winners must be exactly those some serial order of the requests
 // allows (each win logged, each logged move legal from the state before it,
 // every loser answering a text the rules give), and the whole database must
-// keep dids.md's invariants afterwards.
+// keep the DID invariants (domain.CheckDIDInvariants) afterwards.
 func TestRaceOneDID(t *testing.T) {
 	tests := []struct {
 		name   string
