@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,19 +10,7 @@ import (
 // bearer key, and returns the status and body.
 func hostStatus(t *testing.T, base, host, method, path string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Host = host
-	req.Header.Set("Authorization", "Bearer secret")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return bearerStatus(t, method, base+path, host)
 }
 
 // hostPaths are one request of each kind: sandbox, health, metrics, API,

@@ -18,7 +18,6 @@ import (
 
 	"morlite/domain"
 	"morlite/internal/mariadbtest"
-	"morlite/store"
 )
 
 // These tests run whatever engine the suites run on: they are of the MySQL
@@ -233,15 +232,7 @@ func reset(t *testing.T, base, key string) {
 // assertOneAssignLogged reads the action log: one row of method, for the DID.
 func assertOneAssignLogged(t *testing.T, url, method string) {
 	t.Helper()
-	st, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	w, err := st.Export(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := exportDB(t, url)
 	n := 0
 	for _, a := range w.Actions {
 		if a.Action == method && a.TargetType == "did" && a.TargetID == 1 {

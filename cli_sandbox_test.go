@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"morlite/domain"
 	"morlite/store"
 )
 
@@ -20,9 +21,19 @@ import (
 // returns the HTTP status and body.
 func sandboxStatus(t *testing.T, method, url string) (int, string) {
 	t.Helper()
+	return bearerStatus(t, method, url, "")
+}
+
+// bearerStatus sends method url with the demo's bearer key (and host as
+// the Host header, unless empty), and returns the status and body.
+func bearerStatus(t *testing.T, method, url, host string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
 	}
 	req.Header.Set("Authorization", "Bearer secret")
 	resp, err := http.DefaultClient.Do(req)
@@ -251,15 +262,7 @@ func TestResetCountsRelativeDatesFromTheReset(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	w, err := st.Export(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := exportDB(t, db)
 	const days = 90 // days_for_did_close's default; the fixture sets none
 	for _, d := range w.DIDs {
 		if d.Number != "123456780" {
@@ -271,4 +274,20 @@ func TestResetCountsRelativeDatesFromTheReset(t *testing.T) {
 		return
 	}
 	t.Fatal("the closed DID is gone")
+}
+
+// exportDB opens the database at db (a file or a mysql:// URL) and returns
+// its world as export writes it.
+func exportDB(t *testing.T, db string) *domain.World {
+	t.Helper()
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := st.Export(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
