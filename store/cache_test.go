@@ -160,10 +160,7 @@ func TestMaxBatch(t *testing.T) {
 // ran, are kept as prepared statements for the next time.
 func TestHotQueriesPrepared(t *testing.T) {
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	if _, err := st.UnassignDID(ctx, adminCaller(t, st), "37060000006"); err != nil {
 		t.Fatal(err)
 	}
@@ -220,10 +217,7 @@ func TestOpenRefusesAnotherProgramsDatabase(t *testing.T) {
 // column still succeeds and logs its row.
 func TestDetailsUpdateChangingNothing(t *testing.T) {
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	before, err := st.Export(ctx)
 	if err != nil {
 		t.Fatal(err)

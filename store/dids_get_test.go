@@ -11,10 +11,7 @@ import (
 // exactly what a plain LIKE finds, and use the index.
 func TestNumberPatternMatchesLike(t *testing.T) {
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	ids := func(cond string, args ...any) string {
 		rows, err := st.read.QueryContext(ctx, "SELECT d.id FROM dids d WHERE "+cond+" ORDER BY d.id", args...)
 		if err != nil {

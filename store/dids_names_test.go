@@ -37,10 +37,7 @@ func searchBothWays(t *testing.T, st *Store, search domain.DIDSearch, step strin
 func TestListDIDsNamesMatchJoins(t *testing.T) {
 	sqliteOnly(t, "dids_get's names in memory (kept by SQLite's pre-update hook)")
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	admin := adminCaller(t, st)
 	if _, err := st.AssignDID(ctx, domain.DeviceAssign, "did_device_assign", admin, "2", "37060000001"); err != nil {
 		t.Fatal(err)
@@ -82,10 +79,7 @@ func TestListDIDsNamesMatchJoins(t *testing.T) {
 func TestListDIDsNamesNeverMixSnapshots(t *testing.T) {
 	sqliteOnly(t, "dids_get's names in memory (kept by SQLite's pre-update hook)")
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	admin := adminCaller(t, st)
 	if _, err := st.AssignDID(ctx, domain.DeviceAssign, "did_device_assign", admin, "2", "37060000001"); err != nil {
 		t.Fatal(err)

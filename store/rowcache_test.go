@@ -63,10 +63,7 @@ var rawChanges = []string{
 func TestRowCacheMatchesFile(t *testing.T) {
 	sqliteOnly(t, "the writer's row cache (kept by SQLite's pre-update hook)")
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	admin := adminCaller(t, st)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	number := func() string { return fmt.Sprintf("370600000%02d", 1+rnd.IntN(14)) }
@@ -107,10 +104,7 @@ func TestRowCacheMatchesFile(t *testing.T) {
 func TestRowCacheForgetsRolledBackJob(t *testing.T) {
 	sqliteOnly(t, "the writer's row cache (kept by SQLite's pre-update hook)")
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	err := st.writeTx(ctx, func(tx *wtx) error {
 		q := st.inTx(tx)
 		if _, err := tx.Exec("UPDATE dids SET comment = 'rolled back' WHERE did = '37060000001'"); err != nil {
@@ -135,10 +129,7 @@ func TestRowCacheForgetsRolledBackJob(t *testing.T) {
 func TestRowCacheForgetsFailedCommit(t *testing.T) {
 	sqliteOnly(t, "the writer's row cache (kept by SQLite's pre-update hook)")
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	admin := adminCaller(t, st)
 	if _, err := st.AssignDID(ctx, domain.DeviceAssign, "did_device_assign", admin, "2", "37060000001"); err != nil {
 		t.Fatal(err)
@@ -178,10 +169,7 @@ func TestRowCacheForgetsFailedCommit(t *testing.T) {
 func TestRowCacheKeepsTheStoredForm(t *testing.T) {
 	sqliteOnly(t, "the writer's row cache (kept by SQLite's pre-update hook)")
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	admin := adminCaller(t, st)
 	before, err := st.DIDByNumber(ctx, "37060000001")
 	if err != nil {

@@ -52,10 +52,7 @@ func waitQueued(t *testing.T, st *Store, n int) {
 func TestBatchIsolation(t *testing.T) {
 	sqliteOnly(t, "SQLite's group commit (batches and savepoints)")
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	admin := adminCaller(t, st)
 	release := holdWriter(t, st)
 	before := st.WriteStats()
@@ -201,10 +198,7 @@ func TestCanceledBeforeRunIsNotRun(t *testing.T) {
 // by the next lookup, and so is a reload of the world.
 func TestUserCacheFollowsWrites(t *testing.T) {
 	ctx := context.Background()
-	st, _ := openTemp(t)
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openLoaded(t)
 	if u, err := st.UserByUsername(ctx, "bob"); err != nil || u.FirstName != "Bob" {
 		t.Fatalf("bob = %+v, %v", u, err)
 	}
