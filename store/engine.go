@@ -62,6 +62,23 @@ type dialect struct {
 type wtx struct {
 	*sql.Tx
 	lock string
+	// bound are the cached statements bound to this transaction, so that
+	// a transaction binds each statement once rather than once per use.
+	// Only the goroutine running the transaction's jobs touches it.
+	bound map[*sql.Stmt]*sql.Stmt
+}
+
+// bind returns st bound to the transaction.
+func (t *wtx) bind(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	if b, ok := t.bound[st]; ok {
+		return b
+	}
+	if t.bound == nil {
+		t.bound = map[*sql.Stmt]*sql.Stmt{}
+	}
+	b := t.Tx.StmtContext(ctx, st)
+	t.bound[st] = b
+	return b
 }
 
 func (t *wtx) locked(query string) string { return lockedQuery(query, t.lock) }

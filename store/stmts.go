@@ -18,25 +18,6 @@ type stmtCache struct {
 	mu     sync.Mutex
 	stmts  map[*sql.DB]map[string]*sql.Stmt
 	wanted map[string]bool // write-pool queries to prepare between batches
-	// The statements bound to the writer's current transaction, so that a
-	// batch binds each statement once rather than once per use.
-	tx      *sql.Tx
-	txStmts map[*sql.Stmt]*sql.Stmt
-}
-
-// inTx returns st bound to tx.
-func (c *stmtCache) inTx(ctx context.Context, tx *sql.Tx, st *sql.Stmt) *sql.Stmt {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.tx != tx {
-		c.tx, c.txStmts = tx, map[*sql.Stmt]*sql.Stmt{}
-	}
-	bound, ok := c.txStmts[st]
-	if !ok {
-		bound = tx.StmtContext(ctx, st)
-		c.txStmts[st] = bound
-	}
-	return bound
 }
 
 // get returns query prepared on db, or nil when it is not prepared (yet):
@@ -111,21 +92,21 @@ func (c *stmtCache) close() {
 type prepared struct {
 	c    *stmtCache
 	db   *sql.DB
-	tx   *sql.Tx // nil: run on the pool
-	lock string  // ends the reads of a write transaction (wtx.lock)
+	tx   *wtx   // nil: run on the pool
+	lock string // ends the reads of a write transaction (wtx.lock)
 }
 
 func (p prepared) stmt(ctx context.Context, query string) *sql.Stmt {
 	st := p.c.get(ctx, p.db, query, p.tx == nil)
 	if st != nil && p.tx != nil {
-		st = p.c.inTx(ctx, p.tx, st)
+		st = p.tx.bind(ctx, st)
 	}
 	return st
 }
 
 func (p prepared) fallback() queryer {
 	if p.tx != nil {
-		return p.tx
+		return p.tx.Tx
 	}
 	return p.db
 }
@@ -162,5 +143,5 @@ func (s *Store) reader() queryer {
 
 // inTx is a write transaction with cached statements.
 func (s *Store) inTx(tx *wtx) queryer {
-	return prepared{c: &s.stmts, db: s.write, tx: tx.Tx, lock: tx.lock}
+	return prepared{c: &s.stmts, db: s.write, tx: tx, lock: tx.lock}
 }

@@ -192,7 +192,7 @@ func (s *Store) runBatch(batch []*job) {
 		answer(batch, results)
 		return
 	}
-	ran, rest := s.runJobs(tx, batch, results)
+	ran, rest := s.runJobs(&wtx{Tx: tx}, batch, results) // one wtx: a batch binds each statement once
 	if batch[0].solo && results[0] != nil {
 		tx.Rollback() // a solo job runs without a savepoint (runJob)
 	} else if err := s.commit(tx); err != nil {
@@ -227,7 +227,7 @@ func (s *Store) commit(tx *sql.Tx) error {
 // the whole transaction (it does so on some I/O errors), the jobs already
 // run lose their work and are told so, and the rest are handed back to run
 // in a fresh transaction. It returns how many jobs ran and the rest.
-func (s *Store) runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job) {
+func (s *Store) runJobs(tx *wtx, batch []*job, results []error) (int, []*job) {
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i] = err
@@ -250,7 +250,7 @@ func (s *Store) runJobs(tx *sql.Tx, batch []*job, results []error) (int, []*job)
 
 // runJob runs one job between SAVEPOINT and RELEASE; it reports broken
 // when the transaction itself is gone.
-func (s *Store) runJob(tx *sql.Tx, j *job) (err error, broken bool) {
+func (s *Store) runJob(tx *wtx, j *job) (err error, broken bool) {
 	defer func() {
 		if broken {
 			s.rows.reset()
@@ -261,15 +261,14 @@ func (s *Store) runJob(tx *sql.Tx, j *job) (err error, broken bool) {
 		// rolls the transaction back when it fails. Under a savepoint
 		// SQLite copies every page the job changes to a sub-journal first,
 		// most of the time of a large fixture load.
-		return callJob(&wtx{Tx: tx}, j), false
+		return callJob(tx, j), false
 	}
 	ctx := context.WithoutCancel(j.ctx)
-	wt := &wtx{Tx: tx}
-	q := s.inTx(wt)
+	q := s.inTx(tx)
 	if _, err := q.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return writeFailedError{err}, true
 	}
-	err = callJob(wt, j)
+	err = callJob(tx, j)
 	if err != nil {
 		if _, rbErr := q.ExecContext(ctx, "ROLLBACK TO job"); rbErr != nil {
 			return err, true
