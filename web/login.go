@@ -60,6 +60,12 @@ func (s *Pages) handleLogin(c echo.Context) error {
 	if !s.logins.acquire() {
 		return s.loginBusyPage(c, f)
 	}
+	// Failures counted while this attempt waited for its slot lock it too:
+	// a burst of attempts must not all pass the check made before the wait.
+	if wait := s.logins.locked(f.Username, addr); wait > 0 {
+		s.logins.release()
+		return s.loginLockedPage(c, f, wait)
+	}
 	ok := passwordOK(u, c.FormValue("login_psw"))
 	s.logins.release()
 	if !ok {

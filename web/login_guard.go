@@ -129,13 +129,14 @@ func (g *loginGuard) failed(username, addr string) {
 	}
 }
 
-// succeeded forgets the failures of the username and the address.
+// succeeded forgets the failures of the username, whose password was
+// just proved. The address keeps its own: a login of one's own account
+// must not clear the failures the same address made guessing another's.
 func (g *loginGuard) succeeded(username, addr string) {
-	uk, ak := keysOf(username, addr)
+	uk, _ := keysOf(username, addr)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	delete(g.keys, uk)
-	delete(g.keys, ak)
 }
 
 // forgetOld drops keys without a failure for loginForget; when none is

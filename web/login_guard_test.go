@@ -110,6 +110,59 @@ func TestLoginThrottle(t *testing.T) {
 // comparison, whether the username exists and whatever the password, so
 // that its time tells nothing (a known user with an empty password used to
 // cost none).
+// TestLoginThrottleOwnLoginsDoNotUnlock: an attacker who logs in to his
+// own account between guesses at another's does not clear the failures
+// his address made: the guesses lock as if he had not.
+func TestLoginThrottleOwnLoginsDoNotUnlock(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	fakeClock(e)
+	attacker := e.browserFrom("127.0.0.2")
+	for i := 0; i < loginFreeFailures+1; i++ {
+		wantPage(t, attacker.tryLogin("admin", "guess"), http.StatusUnauthorized, TextBadLogin)
+		if i < loginFreeFailures { // his own password, proved between guesses
+			wantPage(t, attacker.tryLogin("bob", "bob12345"), http.StatusForbidden, TextNotAllowed)
+		}
+	}
+	attacker.tryLogin("bob", "bob12345") // locked itself now; before, it cleared the address
+	wantLocked(t, attacker.tryLogin("admin", "guess"), "1")
+}
+
+// TestLoginThrottleChecksAfterTheWait: an attempt that passed the lock
+// check, then waited for a bcrypt slot while failures locked its address,
+// is refused once it gets the slot: a burst cannot slip past the lock.
+func TestLoginThrottleChecksAfterTheWait(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	g := &e.srv.logins
+	for i := 0; i < loginSlots; i++ { // every bcrypt slot taken
+		if !g.acquire() {
+			t.Fatal("a free slot refused")
+		}
+	}
+	w := e.browserFrom("127.0.0.2")
+	w.get(LoginPath)
+	checked := make(chan struct{}, 1)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	g.now = func() time.Time {
+		select {
+		case checked <- struct{}{}:
+		default:
+		}
+		return at
+	}
+	answer := make(chan webAnswer, 1)
+	go func() {
+		answer <- w.post(LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}})
+	}()
+	<-checked // the attempt passed its first check and waits for a slot
+	for i := 0; i < loginFreeFailures+1; i++ {
+		g.failed("admin", "127.0.0.2:1")
+	}
+	for i := 0; i < loginSlots; i++ {
+		g.release()
+	}
+	wantLocked(t, <-answer, "1")
+}
+
 func TestLoginCostsOneComparison(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	var calls atomic.Int64
