@@ -64,7 +64,10 @@ func (s *Store) dialplansOf(ctx context.Context, owner int64) ([]DialplanRow, er
 	}, `SELECT d.id, d.did, d.dialplan_id FROM dids d JOIN dialplans dp ON dp.id = d.dialplan_id
 		WHERE dp.user_id = ? ORDER BY d.did`, owner)
 	for _, o := range dids {
-		rows[index[o.plan]].DIDs = append(rows[index[o.plan]].DIDs, o.ref)
+		// A plan made between the two reads is not listed: nor are its DIDs.
+		if i, ok := index[o.plan]; ok {
+			rows[i].DIDs = append(rows[i].DIDs, o.ref)
+		}
 	}
 	return rows, err
 }
