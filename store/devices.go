@@ -17,12 +17,13 @@ import (
 // domain.ErrDeviceNotCreated.
 func (s *Store) CreateDevice(ctx context.Context, c domain.Caller, p domain.Params) (*domain.Device, error) {
 	var out *domain.Device
-	err := s.writeTx(ctx, func(tx *wtx) error {
-		in := domain.DeviceCreateInput{Caller: c, Params: p}
+	settings, err := s.Settings(ctx) // before the write: see methodInput
+	if err != nil {
+		return nil, err
+	}
+	err = s.writeTx(ctx, func(tx *wtx) error {
+		in := domain.DeviceCreateInput{Caller: c, Params: p, Settings: settings}
 		var err error
-		if in.Settings, err = s.Settings(ctx); err != nil {
-			return err
-		}
 		if in.Target, err = userByRawID(ctx, tx, p.Get("user_id")); err != nil {
 			return err
 		}

@@ -12,12 +12,13 @@ import (
 // domain.UpdateDevice and stores the device with its action log row.
 // Errors: those of domain.UpdateDevice; a failed write is an internal error.
 func (s *Store) UpdateDevice(ctx context.Context, c domain.Caller, p domain.Params) error {
+	settings, err := s.Settings(ctx) // before the write: see methodInput
+	if err != nil {
+		return err
+	}
 	return s.writeTx(ctx, func(tx *wtx) error {
-		in := domain.DeviceUpdateInput{Caller: c, Params: p}
+		in := domain.DeviceUpdateInput{Caller: c, Params: p, Settings: settings}
 		var err error
-		if in.Settings, err = s.Settings(ctx); err != nil {
-			return err
-		}
 		if in.Device, in.DeviceUser, err = deviceByRawID(ctx, tx, p.Get("device")); err != nil {
 			return err
 		}

@@ -15,11 +15,14 @@ import (
 // domain.ErrDIDCreateFailed.
 func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, number string) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *wtx) error {
-		in, err := s.methodInput(ctx, c)
-		if err != nil {
-			return err
-		}
+	base, err := s.methodInput(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	err = s.writeTx(ctx, func(tx *wtx) error {
+		in := base
+		in.Now = s.Now() // the write's own time, not the request's
+		var err error
 		if id, ok := domain.ProviderFor(c, in.Settings, rawProvider); ok {
 			if in.Provider, err = findProvider(ctx, tx, id); err != nil {
 				return err
@@ -49,11 +52,14 @@ func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, num
 // domain.UpdateDIDDetails.
 func (s *Store) UpdateDIDDetails(ctx context.Context, c domain.Caller, p domain.Params) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *wtx) error {
-		in, err := s.methodInput(ctx, c)
-		if err != nil {
-			return err
-		}
+	base, err := s.methodInput(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	err = s.writeTx(ctx, func(tx *wtx) error {
+		in := base
+		in.Now = s.Now() // the write's own time, not the request's
+		var err error
 		if in.DID, err = findDIDByID(ctx, tx, p.Get("did_id")); err != nil {
 			return err
 		}
@@ -85,11 +91,14 @@ func (s *Store) UpdateDIDDetails(ctx context.Context, c domain.Caller, p domain.
 // transaction; did_delete removes the row. Errors: those of domain.CloseDID.
 func (s *Store) CloseDID(ctx context.Context, m domain.Move, c domain.Caller, rawID string) (domain.DID, error) {
 	var out domain.DID
-	err := s.writeTx(ctx, func(tx *wtx) error {
-		in, err := s.methodInput(ctx, c)
-		if err != nil {
-			return err
-		}
+	base, err := s.methodInput(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	err = s.writeTx(ctx, func(tx *wtx) error {
+		in := base
+		in.Now = s.Now() // the write's own time, not the request's
+		var err error
 		if in.DID, err = findDIDByID(ctx, tx, rawID); err != nil {
 			return err
 		}
@@ -106,7 +115,10 @@ func (s *Store) CloseDID(ctx context.Context, m domain.Move, c domain.Caller, ra
 	return out, err
 }
 
-// methodInput starts a DIDMethodInput: caller, settings and the clock.
+// methodInput starts a DIDMethodInput: caller, settings and the clock. It
+// reads the settings, so it runs before the write transaction: a read
+// there would wait for a read slot while the write holds the writer (and,
+// on MySQL, its row locks).
 func (s *Store) methodInput(ctx context.Context, c domain.Caller) (domain.DIDMethodInput, error) {
 	st, err := s.Settings(ctx)
 	return domain.DIDMethodInput{Caller: c, Settings: st, Now: s.Now()}, err

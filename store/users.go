@@ -78,8 +78,12 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 	// Check first and hash before taking the write lock: bcrypt is slow on
 	// purpose, and a refused registration need not pay for it. The write
 	// transaction checks again.
+	settings, err := s.Settings(ctx) // before the write: see methodInput
+	if err != nil {
+		return nil, nil, err
+	}
 	in, err := reading(s, ctx, func(ctx context.Context) (domain.RegisterInput, error) {
-		return s.loadRegistration(ctx, s.read, p)
+		return loadRegistration(ctx, s.read, settings, p)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -95,7 +99,7 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 	var d *domain.Device
 	err = s.writeTx(ctx, func(tx *wtx) error {
 		var err error
-		u, d, err = s.register(ctx, tx, p, string(hash))
+		u, d, err = s.register(ctx, tx, settings, p, string(hash))
 		return err
 	})
 	if err != nil {
@@ -106,8 +110,8 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 
 // register checks the registration again under the write lock and stores
 // the user, his first device (his primary device) and their action rows.
-func (s *Store) register(ctx context.Context, tx *wtx, p domain.Params, hash string) (*domain.User, *domain.Device, error) {
-	in, err := s.loadRegistration(ctx, tx, p)
+func (s *Store) register(ctx context.Context, tx *wtx, settings domain.Settings, p domain.Params, hash string) (*domain.User, *domain.Device, error) {
+	in, err := loadRegistration(ctx, tx, settings, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -145,12 +149,9 @@ func registrationCallerID(v string) string {
 }
 
 // loadRegistration loads what user_register's checks compare against.
-func (s *Store) loadRegistration(ctx context.Context, q queryer, p domain.Params) (domain.RegisterInput, error) {
-	in := domain.RegisterInput{Params: p}
+func loadRegistration(ctx context.Context, q queryer, settings domain.Settings, p domain.Params) (domain.RegisterInput, error) {
+	in := domain.RegisterInput{Params: p, Settings: settings}
 	var err error
-	if in.Settings, err = s.Settings(ctx); err != nil {
-		return in, err
-	}
 	if id := p.Get("id"); id != "" {
 		in.Owner, err = getUser(ctx, q, "uniquehash = ?", id)
 		if errors.Is(err, ErrNotFound) {
