@@ -37,8 +37,11 @@ var mysqlDialect = &dialect{
 	checksBack:  "SET foreign_key_checks = 1",
 	// InnoDB's AUTO_INCREMENT counter does not go back when rows are
 	// deleted; set this way it restarts after the largest id.
-	afterReset: []string{"ALTER TABLE addresses AUTO_INCREMENT = 1",
-		"ALTER TABLE dids AUTO_INCREMENT = 1", "ALTER TABLE actions AUTO_INCREMENT = 1"},
+	// Each waits at most 2 s for the table's metadata lock: a waiting
+	// ALTER would hold every other query on the table behind it.
+	afterReset: []string{"SET STATEMENT lock_wait_timeout = 2 FOR ALTER TABLE addresses AUTO_INCREMENT = 1",
+		"SET STATEMENT lock_wait_timeout = 2 FOR ALTER TABLE dids AUTO_INCREMENT = 1",
+		"SET STATEMENT lock_wait_timeout = 2 FOR ALTER TABLE actions AUTO_INCREMENT = 1"},
 	verifyRefs: verifyReferences,
 	probe:      "SELECT 1",
 	// MySQL's LIKE treats a backslash as an escape; SQLite's has none.

@@ -205,3 +205,29 @@ func TestMySQLDurabilityWarning(t *testing.T) {
 		t.Fatalf("warnings %q", w)
 	}
 }
+
+// TestIDsFollowTheLoadedOnesAfterAReset: after a reset, a new DID's id
+// follows the largest one loaded, as on a new database (MySQL's
+// AUTO_INCREMENT does not go back by itself when rows are deleted).
+func TestIDsFollowTheLoadedOnesAfterAReset(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openLoaded(t)
+	admin := adminCaller(t, st)
+	first, err := st.CreateDID(ctx, admin, "1", "555000111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateDID(ctx, admin, "1", "555000112"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Load(ctx, demoWorld(t), true); err != nil {
+		t.Fatal(err)
+	}
+	again, err := st.CreateDID(ctx, admin, "1", "555000113")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != first.ID {
+		t.Fatalf("the first DID after the reset has id %d, want %d as after the first load", again.ID, first.ID)
+	}
+}
