@@ -120,7 +120,8 @@ func CheckDialplanForm(c Caller, f DialplanForm, notDone *Error) (Dialplan, erro
 	switch {
 	case name == "":
 		return Dialplan{}, ErrDialplanNameBlank
-	case utf8.RuneCountInString(name) > DialplanNameMax:
+	case !utf8.ValidString(name) || utf8.RuneCountInString(name) > DialplanNameMax:
+		// Text that is not UTF-8 is refused, as the API refuses it.
 		return Dialplan{}, notDone
 	}
 	dp := Dialplan{Name: name, DPType: dt.Type, UserID: c.Scope()}

@@ -215,6 +215,7 @@ func TestResellerDialplan(t *testing.T) {
 		{"R plan", "abc", "Device was not found"},
 		{"   ", "4", "Please enter name"},
 		{strings.Repeat("n", 51), "4", "Dial Plan was not created"},
+		{"R \xffplan", "4", "Dial Plan was not created"},
 	} {
 		o := w.submit(web.DialplanCreatePath, dpForm("dialplan[name]", tc.name, "dialplan[dptype]", "authbypin", "users_device", tc.device))
 		if tc.text == "Please enter name" {
@@ -236,6 +237,9 @@ func TestResellerDialplan(t *testing.T) {
 	}
 	if !strings.Contains(o.body, "<td>R plan</td>") || !strings.Contains(o.body, "SIP/") || strings.Contains(o.body, "PIN access") {
 		t.Errorf("the reseller's list: %s", o.body)
+	}
+	if !strings.Contains(o.body, `title="Dial Plan without DID: This Dial Plan cannot be accessed because no DID is assigned to it">Assign DID</a>`) {
+		t.Errorf("the new plan without a DID is not marked so: %s", o.body)
 	}
 	o = w.submit(web.DIDEditPath+"4/dialplan", dpForm("dp_id", "31"))
 	wantFlash(t, "onto R plan", o, "DID assigned to Dial Plan: R plan", true)
@@ -284,6 +288,10 @@ func TestDialplanUpdateFreesItsDevice(t *testing.T) {
 	wantFlash(t, "blank name", w.outcome(webAnswer{status: o.status, body: o.body}), "Please enter name", false)
 	o = w.submit(web.DialplanUpdatePath+"30", dpForm("users_device", ""))
 	wantFlash(t, "no name field", o, "Access Denied", false)
+	o = w.submit(web.DialplanUpdatePath+"30", dpForm("dialplan[name]", strings.Repeat("n", 51), "users_device", ""))
+	wantFlash(t, "a name too long", o, "Dial Plan was not updated", false)
+	o = w.submit(web.DialplanUpdatePath+"30", dpForm("dialplan[name]", "Call\xffback", "users_device", ""))
+	wantFlash(t, "a name that is not UTF-8", o, "Dial Plan was not updated", false)
 	o = w.submit(web.DialplanUpdatePath+"30", dpForm("dialplan[name]", "Callback", "users_device", ""))
 	wantFlash(t, "update", o, "Dial Plan successfully updated", true)
 	if body := deleteDevice(); !strings.Contains(body, "Device was deleted") {

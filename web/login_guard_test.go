@@ -49,7 +49,7 @@ func fakeClock(e *env) func(time.Duration) {
 
 func wantLocked(t *testing.T, a webAnswer, retry string) {
 	t.Helper()
-	wantPage(t, a, http.StatusTooManyRequests, textLoginLocked+retry+" s")
+	wantPage(t, a, http.StatusTooManyRequests, "Too many failed logins: try again in "+retry+" s")
 	if got := a.header.Get("Retry-After"); got != retry {
 		t.Errorf("Retry-After %q, want %q", got, retry)
 	}
@@ -161,6 +161,21 @@ func TestLoginThrottleChecksAfterTheWait(t *testing.T) {
 		g.release()
 	}
 	wantLocked(t, <-answer, "1")
+}
+
+// TestLoginTexts pins the login page's texts as written: the tests above
+// compare answers against these names.
+func TestLoginTexts(t *testing.T) {
+	for got, want := range map[string]string{
+		TextBadLogin:   "Wrong username or password",
+		TextNotAllowed: "Only the admin, accountants and resellers may log in here",
+		TextBlocked:    "This user is blocked",
+		textLoginBusy:  "Server busy: too many logins at once, try again in a moment",
+	} {
+		if got != want {
+			t.Errorf("login text %q, want %q", got, want)
+		}
+	}
 }
 
 func TestLoginCostsOneComparison(t *testing.T) {
