@@ -167,6 +167,16 @@ func (s *Store) CreateDialplan(ctx context.Context, c domain.Caller, f domain.Di
 	return out, writeFailed(err, domain.ErrDialplanNotCreated)
 }
 
+// DialplanInScope returns the plan a raw id names after the load checks a
+// change of it runs (loadDialplanInScope), so that a page shows only what
+// it may change. Errors: those of domain.ManageDialplans and
+// domain.DialplanInScope.
+func (s *Store) DialplanInScope(ctx context.Context, c domain.Caller, raw string) (*domain.Dialplan, error) {
+	return reading(s, ctx, func(ctx context.Context) (*domain.Dialplan, error) {
+		return loadDialplanInScope(ctx, s.reader(), c, raw)
+	})
+}
+
 // loadDialplanInScope is a plan's load checks: the plan a raw id names, in
 // the caller's scope. Errors: those of domain.ManageDialplans and
 // domain.DialplanInScope.

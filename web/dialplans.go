@@ -206,21 +206,7 @@ func (s *Pages) handleDialplanEdit(c echo.Context) error {
 
 // viewerDialplan is the plan of the path's id after the load checks.
 func (s *Pages) viewerDialplan(c echo.Context) (*domain.Dialplan, error) {
-	caller := ViewerOf(c).caller
-	if err := domain.ManageDialplans(caller); err != nil {
-		return nil, err
-	}
-	var plan *domain.Dialplan
-	if id, ok := domain.ParseID(c.Param("id")); ok {
-		p, err := s.store.DialplanByID(c.Request().Context(), id)
-		switch {
-		case err == nil:
-			plan = p
-		case !errors.Is(err, store.ErrNotFound):
-			return nil, err
-		}
-	}
-	return plan, domain.DialplanInScope(caller, plan)
+	return s.store.DialplanInScope(c.Request().Context(), ViewerOf(c).caller, c.Param("id"))
 }
 
 // handleDialplanUpdate is the edit form's post.
