@@ -36,9 +36,9 @@ func (s *Store) Load(ctx context.Context, w *domain.World, reset bool) error {
 	defer s.users.invalidate()
 	defer s.settings.invalidate()
 	err := s.writeSolo(ctx, func(tx *wtx) error {
-		// References are checked at commit (SQLite) or not during the load
-		// (MySQL; the loaded world was checked when parsed), so rows may
-		// come in any order.
+		// References are checked at commit (SQLite), or once the rows are
+		// in (MySQL: verifyRefs, before the commit), so rows may come in
+		// any order.
 		if _, err := tx.ExecContext(ctx, s.eng.deferChecks); err != nil {
 			return err
 		}
