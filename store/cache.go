@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -118,7 +119,7 @@ func (h hookedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // openWriter opens the single-connection write pool with the hook.
 func (s *Store) openWriter(path string) (*sql.DB, error) {
-	base, err := sqlite.NewConnector(dsn(path, true))
+	base, err := sqlite.NewConnector(dsnWith(path, true, append(slices.Clone(pragmas), writerPragmas...)))
 	if err != nil {
 		return nil, err
 	}

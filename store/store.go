@@ -88,6 +88,7 @@ type Store struct {
 	reads     lane
 	rows      rowCache
 	names     nameCache
+	ckpt      *checkpointer // nil on MySQL
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 	// beforeCommit, when set (by tests only, before the first write), runs
@@ -133,6 +134,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s.write, s.read = w, r
 	s.startWriter()
+	if err := s.startCheckpointer(path); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -189,7 +194,7 @@ func (s *Store) path() string { return s.file }
 func (s *Store) Close() error {
 	s.stopWriter()
 	s.stmts.close()
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.ckpt.close(), s.read.Close(), s.write.Close())
 }
 
 // Where names the database as logs may show it: the SQLite file, or the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"morlite/domain"
 )
@@ -15,9 +16,9 @@ import (
 //
 // Every write is a job on one bounded queue, served by one goroutine that
 // owns the single writer connection. It takes whatever jobs are waiting (up
-// to maxBatch), runs them one after another inside ONE immediate
-// transaction, each in its own savepoint, and commits once: one fsync for
-// the whole batch. A job sees the effects of the jobs before it in its batch
+// to maxBatch; a lone job may linger a moment for others, see linger), runs
+// them one after another inside ONE immediate transaction, each in its own
+// savepoint, and commits once: one fsync for the whole batch. A job sees the effects of the jobs before it in its batch
 // (they ran first, on the same connection); a job that fails is rolled back
 // to its savepoint alone; and no job is answered before the commit that
 // makes it durable. When the queue is full, a write is refused at once with
@@ -27,6 +28,13 @@ import (
 const (
 	DefaultQueueSize = 512
 	DefaultMaxBatch  = 128
+)
+
+// writeLinger is the longest a lone write waits for others to share its
+// commit, and lingerFor how many it waits for (linger).
+const (
+	writeLinger = 300 * time.Microsecond
+	lingerFor   = 4
 )
 
 // Option tunes a Store.
@@ -64,6 +72,11 @@ type writerState struct {
 	shed    atomic.Int64
 	retries atomic.Int64
 	sizes   batchSizes
+	// The writer goroutine's own: the last batch's size, and linger's timer.
+	lastBatch int
+	timer     *time.Timer
+	lingerMax time.Duration // writeLinger; tests set it
+	lingers   atomic.Int64  // times a batch lingered
 	// On MySQL, writes run in their callers' goroutines: inflight counts
 	// them for Close, waiting bounds them as the queue does on SQLite.
 	inflight sync.WaitGroup
@@ -164,8 +177,45 @@ func (s *Store) writeLoop() {
 			}
 			batch = append(batch, j)
 		}
+		if len(batch) == 1 && !first.solo && held == nil && s.w.lastBatch > 1 {
+			batch, held = s.linger(batch)
+		}
+		s.w.lastBatch = len(batch)
 		s.runBatch(batch)
 	}
+}
+
+// linger waits up to writeLinger for more jobs to join a batch of one:
+// each commit costs an fsync and its pages of log, and makes every reader
+// connection drop its page cache, so a write that waits a moment for others
+// costs less than one committed alone. writeLoop lingers only after a batch
+// of more than one write (writes are arriving together): a client that
+// writes one request after another, each waiting for its answer, would
+// only wait for nothing, and its batches of one never linger.
+func (s *Store) linger(batch []*job) ([]*job, *job) {
+	s.w.lingers.Add(1)
+	wait := cmpOr(s.w.lingerMax, writeLinger)
+	if s.w.timer == nil {
+		s.w.timer = time.NewTimer(wait)
+	} else {
+		s.w.timer.Reset(wait)
+	}
+	defer s.w.timer.Stop()
+	for len(batch) < min(s.maxBatch, lingerFor) {
+		select {
+		case j, ok := <-s.w.queue:
+			if !ok || j == nil {
+				return batch, nil
+			}
+			if j.solo {
+				return batch, j
+			}
+			batch = append(batch, j)
+		case <-s.w.timer.C:
+			return batch, nil
+		}
+	}
+	return batch, nil
 }
 
 // tryNext takes a waiting job without blocking.
@@ -208,6 +258,7 @@ func (s *Store) runBatch(batch []*job) {
 	}
 	s.users.committed()
 	s.names.ended()
+	s.ckpt.committed(ran)
 	answer(batch[:ran], results[:ran])
 	s.stmts.prepareWanted(s.write)
 	if len(rest) > 0 {

@@ -223,3 +223,71 @@ func TestUserCacheFollowsWrites(t *testing.T) {
 		t.Fatalf("after a reset bob = %+v", u)
 	}
 }
+
+// TestLingerJoinsWritesArrivingTogether: after a batch of two, a lone write
+// waits for the next ones and they share a commit.
+func TestLingerJoinsWritesArrivingTogether(t *testing.T) {
+	sqliteOnly(t, "the SQLite writer's batches")
+	st, _ := openTemp(t)
+	st.w.lingerMax = time.Minute
+	ctx := context.Background()
+	noop := func(*wtx) error { return nil }
+	// A batch of two: the first write is held at its commit until two more
+	// wait in the queue.
+	release := make(chan struct{})
+	st.beforeCommit = func() {
+		if release != nil {
+			<-release
+			release = nil
+		}
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); st.writeTx(ctx, noop) }()
+		waitFor(t, func() bool { return st.w.jobs.Load() > 0 })
+	}
+	waitFor(t, func() bool { return len(st.w.queue) == 2 })
+	close(release)
+	wg.Wait()
+	before := st.BatchSizes()
+	done := make(chan struct{})
+	go func() { st.writeTx(ctx, noop); close(done) }()
+	waitFor(t, func() bool { return st.w.lingers.Load() == 1 })
+	for range lingerFor - 1 {
+		wg.Add(1)
+		go func() { defer wg.Done(); st.writeTx(ctx, noop) }()
+	}
+	wg.Wait()
+	<-done
+	after := st.BatchSizes()
+	if n := after.Count - before.Count; n != 1 {
+		t.Errorf("the lone write and the %d after it made %d batches, want 1", lingerFor-1, n)
+	}
+}
+
+// TestSequentialWritesDoNotLinger: a client that waits for each answer
+// before it writes again never makes its writes wait for others.
+func TestSequentialWritesDoNotLinger(t *testing.T) {
+	sqliteOnly(t, "the SQLite writer's batches")
+	st, _ := openTemp(t)
+	st.w.lingerMax = time.Second
+	for range 20 {
+		if err := st.writeTx(context.Background(), func(*wtx) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := st.w.lingers.Load(); n != 0 {
+		t.Errorf("sequential writes lingered %d times, want 0", n)
+	}
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10 s")
+		}
+	}
+}
