@@ -88,6 +88,10 @@ type Store struct {
 	reads     lane
 	rows      rowCache
 	names     nameCache
+	// fastReads: dids_get for one number may be answered on numberConns
+	// (dids_number.go); SQLite only.
+	fastReads   bool
+	numberConns numberConns
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 	// beforeCommit, when set (by tests only, before the first write), runs
@@ -132,6 +136,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.write, s.read = w, r
+	s.fastReads = true
 	s.startWriter()
 	if err := s.ping(ctx); err != nil {
 		s.Close()
@@ -188,6 +193,7 @@ func (s *Store) path() string { return s.file }
 // Close lets queued writes finish, then closes both pools.
 func (s *Store) Close() error {
 	s.stopWriter()
+	s.numberConns.close()
 	s.stmts.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
