@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"morlite/domain"
+)
+
+// numberWorld is the demo world with n more DIDs of every kind: each
+// status, owner, reseller, device, dial plan, provider, language and
+// closing date, numbered numberOf(i).
+func numberWorld(t *testing.T, r *rand.Rand, n int) *domain.World {
+	t.Helper()
+	w := demoWorld(t)
+	pick := func(ids []int64) int64 { return ids[r.IntN(len(ids))] }
+	var users, resellers, devices, plans, providers []int64
+	for _, u := range w.Users {
+		users = append(users, u.ID)
+		if u.UserType == domain.Reseller {
+			resellers = append(resellers, u.ID)
+		}
+	}
+	resellers = append(resellers, 0, 0)
+	devices, plans, providers = []int64{0}, []int64{0}, []int64{0}
+	for _, d := range w.Devices {
+		devices = append(devices, d.ID)
+	}
+	for _, d := range w.Dialplans {
+		plans = append(plans, d.ID)
+	}
+	for _, p := range w.Providers {
+		providers = append(providers, p.ID)
+	}
+	statuses := []domain.Status{domain.StatusFree, domain.StatusReserved, domain.StatusActive, domain.StatusClosed, domain.StatusTerminated}
+	languages := []string{"en", "EN", "Lt", "lt", "", "É", "é"}
+	for i := range n {
+		d := domain.DID{ID: int64(100 + i), Number: numberOf(i), Status: statuses[r.IntN(len(statuses))],
+			UserID: pick(users), ResellerID: pick(resellers), DeviceID: pick(devices), DialplanID: pick(plans),
+			ProviderID: pick(providers), Language: languages[r.IntN(len(languages))], CallLimit: r.Int64N(3),
+			Comment: fmt.Sprint("c", i), GraceTime: r.Int64N(2), CallCount: r.Int64N(2), Tonezone: "lt"}
+		if r.IntN(3) == 0 {
+			d.ClosedTill = time.Date(2026, 1, 2, 3, 4, r.IntN(60), 0, time.UTC)
+		}
+		w.DIDs = append(w.DIDs, d)
+	}
+	return w
+}
+
+func numberOf(i int) string { return fmt.Sprintf("5500%05d", i) }
+
+// randomSearch is dids_get's parameters for one exact number, with a random
+// choice of every other filter.
+func randomSearch(r *rand.Rand, n int) domain.Params {
+	p := domain.Params{"search_did_number": numberOf(r.IntN(n + 5))} // a few numbers no DID has
+	maybe := func(name string, values ...string) {
+		if r.IntN(4) == 0 {
+			p[name] = values[r.IntN(len(values))]
+		}
+	}
+	maybe("search_status", "free", "Reserved", "active", "closed", "terminated", "nonsense")
+	maybe("search_user", "0", "3", "5", "6", "9", "x")
+	maybe("search_device", "0", "1", "2", "4")
+	maybe("search_dialplan", "0", "1", "2")
+	maybe("search_provider", "0", "1", "2")
+	maybe("search_language", "en", "EN", "lt", "é", "É", "", "all")
+	maybe("search_hide_terminated_dids", "1", "0")
+	maybe("from", "0", "1", "2")
+	maybe("max_results", "0", "1", "5")
+	return p
+}
+
+// TestSearchNumberMatchesGeneralPath: dids_get for one number answers,
+// for every kind of caller and 8,000 random searches, exactly what the
+// general query answers, and does answer them (rather than leaving them to
+// the general path).
+func TestSearchNumberMatchesGeneralPath(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 300
+	st, _ := openTemp(t)
+	w := numberWorld(t, r, n)
+	if err := st.Load(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	var callers []domain.Caller
+	for _, u := range w.Users {
+		full, err := st.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		callers = append(callers, domain.Caller{User: full})
+	}
+	if _, err := st.SearchDIDs(ctx, domain.DIDSearch{Caller: callers[0]}); err != nil {
+		t.Fatal(err) // loads the names
+	}
+	found := 0
+	for i := range 8000 {
+		c := callers[i%len(callers)]
+		search, err := domain.NewDIDSearch(c, randomSearch(r, n))
+		if err != nil {
+			continue // an accountant without the right: refused before the store
+		}
+		fast, ok, fastErr := st.searchNumber(ctx, search)
+		if !ok {
+			t.Fatalf("search %+v: left to the general path", search)
+		}
+		want, wantErr := st.searchDIDs(ctx, search)
+		if !reflect.DeepEqual(fast, want) || !errors.Is(fastErr, wantErr) && fastErr != wantErr {
+			t.Fatalf("caller %s, search %+v:\n fast %+v, %v\n want %+v, %v", c.User.Username, search, fast, fastErr, want, wantErr)
+		}
+		if wantErr == nil {
+			found++
+		}
+	}
+	if found < 200 {
+		t.Errorf("only %d searches found their DID: the comparison says little", found)
+	}
+}
