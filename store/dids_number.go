@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 
 	"morlite/domain"
 )
@@ -22,7 +23,8 @@ import (
 // once (the general path then waits in the queue), any error, any column
 // holding a type the general scan would convert. The read stays bounded: it
 // is admitted to a slot of the read lane without waiting, and its only wait
-// (for a lock) ends after the lane's Timeout, with domain.ErrBusy.
+// (for a lock) ends after the lane's Timeout; a read that took longer than
+// that is domain.ErrBusy, as the general path's is.
 
 // numberConns are the idle rawConns; at most one per read-lane slot is kept.
 type numberConns struct {
@@ -89,10 +91,12 @@ func (s *Store) searchNumber(ctx context.Context, search domain.DIDSearch) (out 
 		return nil, false, nil
 	}
 	var d domain.DID
+	start := time.Now()
 	found, err := c.didByNumber(*search.Number, &d)
 	s.numberConns.put(s, c)
 	switch {
-	case err == errRawBusy:
+	case err == errRawBusy || time.Since(start) > l.limits.Timeout:
+		// As the general path, which is interrupted at the deadline.
 		l.shed.Add(1)
 		return nil, true, domain.ErrBusy
 	case err != nil || s.names.gen.Load() != g:

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"morlite/domain"
 )
 
@@ -121,5 +123,116 @@ func TestSearchNumberMatchesGeneralPath(t *testing.T) {
 	}
 	if found < 200 {
 		t.Errorf("only %d searches found their DID: the comparison says little", found)
+	}
+}
+
+// TestSearchNumberBounded: the fast read is admitted to the read lane (with
+// every slot taken it is refused after the lane's wait), is refused once it
+// has outlived the lane's deadline, and waits for a lock no longer than
+// that deadline (at most the pools' 10 s).
+func TestSearchNumberBounded(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	const wait = 50 * time.Millisecond
+	st, _ := openLoaded(t, WithReadLimits(LaneLimits{Wait: wait, Timeout: 1500 * time.Millisecond}))
+	ctx := context.Background()
+	admin, err := st.UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := "37060000001"
+	search := domain.DIDSearch{Caller: domain.Caller{User: admin}, Number: &number}
+	if _, err := st.SearchDIDs(ctx, search); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := st.searchNumber(ctx, search); !ok || err != nil {
+		t.Fatalf("the fast path does not answer (%v, %v)", ok, err)
+	}
+
+	release := st.HoldReads()
+	start := time.Now()
+	_, err = st.SearchDIDs(ctx, search)
+	release()
+	if waited := time.Since(start); err != domain.ErrBusy || waited < wait {
+		t.Errorf("with every slot taken: %v after %v, want ErrBusy after %v", err, waited, wait)
+	}
+
+	for _, c := range []struct {
+		timeout time.Duration
+		want    int64
+	}{{1500 * time.Millisecond, 1500}, {time.Minute, 10_000}} {
+		c0, err := openRawConn(st.file, c.timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rawPragma(c0, "busy_timeout")
+		c0.close()
+		if err != nil || got != c.want {
+			t.Errorf("lane timeout %v: busy_timeout %d (%v), want %d", c.timeout, got, err, c.want)
+		}
+	}
+	c0, err := st.numberConns.get(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := rawPragma(c0, "busy_timeout"); got != 1500 {
+		t.Errorf("the store's fast connections wait %d ms for a lock, want the lane's 1500", got)
+	}
+	if got, _ := rawPragma(c0, "query_only"); got != 1 {
+		t.Errorf("the store's fast connections have query_only %d, want 1", got)
+	}
+	st.numberConns.put(st, c0)
+
+	st.reads.limits.Timeout = time.Nanosecond
+	if _, err := st.SearchDIDs(ctx, search); err != domain.ErrBusy {
+		t.Errorf("past its deadline: %v, want ErrBusy", err)
+	}
+}
+
+// rawPragma reads an integer pragma on c.
+func rawPragma(c *rawConn, name string) (int64, error) {
+	stmt, err := c.prepare("PRAGMA " + name)
+	if err != nil {
+		return 0, err
+	}
+	defer sqlite3.Xsqlite3_finalize(c.tls, stmt)
+	if rc := sqlite3.Xsqlite3_step(c.tls, stmt); rc != sqlite3.SQLITE_ROW {
+		return 0, c.err(rc)
+	}
+	return sqlite3.Xsqlite3_column_int64(c.tls, stmt, 0), nil
+}
+
+// TestSearchNumberLeavesOddRows: a row holding a value of another type than
+// its column's (text or a real in a number column, a blob in a text one, a
+// closing date that is not one) is left to the general path, which answers
+// as it always has: converting the value, or failing.
+func TestSearchNumberLeavesOddRows(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	st, path := openLoaded(t)
+	ctx := context.Background()
+	admin, err := st.UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := "37060000001"
+	search := domain.DIDSearch{Caller: domain.Caller{User: admin}, Number: &number}
+	if _, err := st.SearchDIDs(ctx, search); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := st.searchNumber(ctx, search); !ok || err != nil {
+		t.Fatalf("the fast path does not answer a plain row (%v, %v)", ok, err)
+	}
+	for _, set := range []string{"call_limit = 'x7'", "grace_time = 2.5", "closed_till = 'soon'", "closed_till = 5", "tonezone = x'6c74'"} {
+		rawExec(t, path, "UPDATE dids SET "+set+" WHERE did = '37060000001'")
+		if _, ok, err := st.searchNumber(ctx, search); ok {
+			t.Errorf("%s: the fast path answers (%v)", set, err)
+		}
+		st.fastReads = false
+		want, wantErr := st.SearchDIDs(ctx, search)
+		st.fastReads = true
+		got, err := st.SearchDIDs(ctx, search)
+		if !reflect.DeepEqual(got, want) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%s: %+v, %v; the general path: %+v, %v", set, got, err, want, wantErr)
+		}
+		rawExec(t, path, "UPDATE dids SET call_limit = 0, grace_time = 0, closed_till = NULL, tonezone = '' WHERE did = '37060000001'")
 	}
 }
