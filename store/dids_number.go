@@ -19,12 +19,12 @@ import (
 //
 // It answers only when that is certain to give the general path's answer,
 // and leaves everything else to the general path: a search by owner name,
-// names not loaded or moved during the read, a read-lane slot not free at
-// once (the general path then waits in the queue), any error, any column
-// holding a type the general scan would convert. The read stays bounded: it
-// is admitted to a slot of the read lane without waiting, and its only wait
-// (for a lock) ends after the lane's Timeout; a read that took longer than
-// that is domain.ErrBusy, as the general path's is.
+// names not loaded or moved during the read, any error, any column holding a
+// type the general scan would convert. The read stays bounded: it is
+// admitted to a slot of the read lane within the lane's Wait and Queue, as
+// any read (without a context and timer of its own), and its only wait (for
+// a lock) ends after the lane's Timeout; a read that took longer than that
+// is domain.ErrBusy, as the general path's is.
 
 // numberConns are the idle rawConns; at most one per read-lane slot is kept.
 type numberConns struct {
@@ -81,9 +81,11 @@ func (s *Store) searchNumber(ctx context.Context, search domain.DIDSearch) (out 
 	}
 	l := &s.reads
 	select {
-	case l.slots <- struct{}{}:
+	case l.slots <- struct{}{}: // a free slot: no timer, no queue
 	default:
-		return nil, false, nil // busy: the general path queues within the lane's bounds
+		if err := l.wait(ctx); err != nil {
+			return nil, true, err
+		}
 	}
 	defer func() { <-l.slots }()
 	c, err := s.numberConns.get(s)
