@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -234,5 +235,32 @@ func TestSearchNumberLeavesOddRows(t *testing.T) {
 			t.Errorf("%s: %+v, %v; the general path: %+v, %v", set, got, err, want, wantErr)
 		}
 		rawExec(t, path, "UPDATE dids SET call_limit = 0, grace_time = 0, closed_till = NULL, tonezone = '' WHERE did = '37060000001'")
+	}
+}
+
+// TestSearchNumberOddFileName: the fast read's connections open the file
+// the pools open, whatever its name holds.
+func TestSearchNumberOddFileName(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "a?b#c%41 d.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := st.UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := "37060000001"
+	search := domain.DIDSearch{Caller: domain.Caller{User: admin}, Number: &number}
+	if _, err := st.SearchDIDs(ctx, search); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := st.searchNumber(ctx, search); !ok || err != nil || len(got) != 1 || got[0].DID.Number != number {
+		t.Errorf("fast read on %q: %+v, %v, %v", st.file, got, ok, err)
 	}
 }
