@@ -58,6 +58,21 @@ func (s *API) handleDIDClosing(r *request) (*node, error) {
 	return successPage(m.success), nil
 }
 
+// didElements is the most elements a DID of dids_get holds.
+const didElements = 13
+
+// leaves hands out leaf elements from one slice: a pointer into it stays
+// valid because it never grows past its capacity (beyond it, el allocates).
+type leaves []node
+
+func (ls *leaves) el(name, text string) *node {
+	if len(*ls) == cap(*ls) {
+		return el(name, text)
+	}
+	*ls = append(*ls, node{name: name, text: text})
+	return &(*ls)[len(*ls)-1]
+}
+
 // handleDIDsGet is dids_get: the caller's DIDs, filtered and paged.
 func (s *API) handleDIDsGet(r *request) (*node, error) {
 	search, err := domain.NewDIDSearch(r.caller, r.params)
@@ -85,10 +100,14 @@ func StatusWord(st domain.Status) string {
 }
 
 // didListingNode renders one DID with MOR's rules for who sees which
-// element.
+// element. Its elements come from one allocation, as dids_get may list
+// thousands.
 func didListingNode(s domain.DIDSearch, l domain.DIDListing) *node {
 	d, all, plain := l.DID, s.SeesAll(), s.Caller.Is(domain.PlainUser)
-	n := tree("did", el("did", d.Number))
+	ls := make(leaves, 0, didElements)
+	el := ls.el
+	n := &node{name: "did", kids: make([]*node, 0, didElements)}
+	n.add(el("did", d.Number))
 	if all {
 		n.add(el("provider", l.ProviderName))
 	}

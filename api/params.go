@@ -53,7 +53,7 @@ func parseParams(r *http.Request) (domain.Params, error) {
 
 // readBody reads at most MaxBodyBytes; a longer body is ErrTooLarge.
 func readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody { // the server's body of a request without one
 		return nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))

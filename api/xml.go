@@ -1,9 +1,6 @@
 package api
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // XMLDecl starts every answer.
 const XMLDecl = `<?xml version="1.0" encoding="UTF-8"?>`
@@ -28,52 +25,68 @@ func (n *node) add(kids ...*node) *node {
 }
 
 // render writes the declaration and the tree, two-space indented, one
-// element a line, with a trailing newline.
+// element a line, with a trailing newline. It appends to one buffer (no
+// string per tag, no copy at the end): every answer is rendered by it.
 func render(decl string, root *node) []byte {
-	var b strings.Builder
-	b.WriteString(decl)
-	b.WriteByte('\n')
-	writeNode(&b, root, 0)
-	return []byte(b.String())
+	b := make([]byte, 0, 512) // one DID's listing, or any envelope
+	b = append(b, decl...)
+	b = append(b, '\n')
+	return appendNode(b, root, 0)
 }
 
-func writeNode(b *strings.Builder, n *node, depth int) {
-	indent := strings.Repeat("  ", depth)
-	b.WriteString(indent + "<" + n.name + ">")
+func appendNode(b []byte, n *node, depth int) []byte {
+	b = appendIndent(b, depth)
+	b = append(append(append(b, '<'), n.name...), '>')
 	if len(n.kids) == 0 {
-		escapeText(b, n.text)
-		b.WriteString("</" + n.name + ">\n")
-		return
+		b = appendEscaped(b, n.text)
+		return append(append(append(b, "</"...), n.name...), ">\n"...)
 	}
-	b.WriteByte('\n')
+	b = append(b, '\n')
 	for _, k := range n.kids {
-		writeNode(b, k, depth+1)
+		b = appendNode(b, k, depth+1)
 	}
-	b.WriteString(indent + "</" + n.name + ">\n")
+	b = appendIndent(b, depth)
+	return append(append(append(b, "</"...), n.name...), ">\n"...)
 }
 
-// escapeText writes s as XML character data: &, < and > escaped, a carriage
-// return as a reference (a parser would fold a literal one), and everything
-// XML 1.0 forbids (and invalid UTF-8) as U+FFFD.
-func escapeText(b *strings.Builder, s string) {
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '\r':
-			b.WriteString("&#xD;")
-		case r == utf8.RuneError && size == 1, !xmlChar(r):
-			b.WriteRune('\uFFFD')
-		default:
-			b.WriteRune(r)
-		}
+func appendIndent(b []byte, depth int) []byte {
+	for range depth {
+		b = append(b, "  "...)
 	}
+	return b
+}
+
+// appendEscaped appends s as XML character data: &, < and > escaped, a
+// carriage return as a reference (a parser would fold a literal one), and
+// everything XML 1.0 forbids (and invalid UTF-8) as U+FFFD.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // ASCII, most of every answer: no decoding
+			i++
+			switch {
+			case c == '&':
+				b = append(b, "&amp;"...)
+			case c == '<':
+				b = append(b, "&lt;"...)
+			case c == '>':
+				b = append(b, "&gt;"...)
+			case c == '\r':
+				b = append(b, "&#xD;"...)
+			case c < 0x20 && c != '\t' && c != '\n':
+				b = utf8.AppendRune(b, '\uFFFD')
+			default:
+				b = append(b, c)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:]) // invalid UTF-8: U+FFFD
+		i += size
+		if !xmlChar(r) {
+			r = '\uFFFD'
+		}
+		b = utf8.AppendRune(b, r)
+	}
+	return b
 }
 
 // xmlChar reports whether XML 1.0 allows r in a document.

@@ -25,7 +25,9 @@ import (
 //
 // The read pool has one connection per slot of both lanes, so an admitted
 // read does not wait in the pool behind scans; one more serves the
-// operator's reads (health, check, export), which are not admitted.
+// operator's reads (health, check, export), which are not admitted. (On
+// SQLite a dids_get for one number reads on connections of its own, at
+// most one per read slot: dids_number.go.)
 //
 // In each lane a read waits at most Wait for a slot, does not wait at all
 // when Queue are already waiting, and is interrupted after Timeout. A read

@@ -46,8 +46,8 @@ func benchStore(b *testing.B, n int) (*Store, domain.Caller) {
 
 func benchNumber(i int) string { return fmt.Sprintf("4400%07d", i) }
 
-// BenchmarkSearchDIDs is dids_get for one number, with the names in memory
-// and with the joins.
+// BenchmarkSearchDIDs is dids_get for one number: with the names in memory
+// (the fast read, dids_number.go) and with the joins.
 func BenchmarkSearchDIDs(b *testing.B) {
 	st, admin := benchStore(b, 1000)
 	for _, named := range []bool{true, false} {

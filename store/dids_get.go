@@ -166,6 +166,9 @@ func addNumberPattern(w *where, pattern string, d *dialect) {
 // scan lane, any other through the read lane (admit.go), and either may be
 // domain.ErrBusy.
 func (s *Store) SearchDIDs(ctx context.Context, search domain.DIDSearch) ([]domain.DIDListing, error) {
+	if out, ok, err := s.searchNumber(ctx, search); ok {
+		return out, err
+	}
 	search1 := func(ctx context.Context) ([]domain.DIDListing, error) { return s.searchDIDs(ctx, search) }
 	if isScan(search) {
 		return runIn(&s.scans, ctx, search1)

@@ -85,6 +85,19 @@ func (s *Store) currentNames(ctx context.Context) (n *listNames, g int64, ok boo
 	return n, g, n != nil
 }
 
+// ready returns the names valid now, without loading them; ok is false
+// when there are none to use.
+func (c *nameCache) ready() (n *listNames, g int64, ok bool) {
+	g = c.gen.Load()
+	if !c.on.Load() || g%2 == 1 {
+		return nil, g, false
+	}
+	if v := c.val.Load(); v != nil && v.gen == g && v.names != nil {
+		return v.names, g, true
+	}
+	return nil, g, false
+}
+
 // loadNames reads the four tables' names, nil when they hold too many rows.
 func loadNames(ctx context.Context, q queryer) (*listNames, error) {
 	var rows int

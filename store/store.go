@@ -89,6 +89,10 @@ type Store struct {
 	rows      rowCache
 	names     nameCache
 	ckpt      *checkpointer // nil on MySQL
+	// fastReads: dids_get for one number may be answered on numberConns
+	// (dids_number.go); SQLite only.
+	fastReads   bool
+	numberConns numberConns
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 	// beforeCommit, when set (by tests only, before the first write), runs
@@ -133,6 +137,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.write, s.read = w, r
+	s.fastReads = true
 	s.startWriter()
 	if err := s.startCheckpointer(path); err != nil {
 		s.Close()
@@ -193,6 +198,7 @@ func (s *Store) path() string { return s.file }
 // Close lets queued writes finish, then closes both pools.
 func (s *Store) Close() error {
 	s.stopWriter()
+	s.numberConns.close()
 	s.stmts.close()
 	return errors.Join(s.ckpt.close(), s.read.Close(), s.write.Close())
 }
