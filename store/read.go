@@ -51,9 +51,9 @@ func (c *settingsCache) invalidate() { c.gen.Add(1) }
 // Settings returns the stored settings, defaults filled in.
 func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 	if s.eng.shared {
-		// Another instance may have reset the world a moment ago: read
-		// them again for every request (once per request, see OneRequest).
-		return reading(s, ctx, s.requestSettings)
+		// Another instance may have changed them a moment ago: kept only
+		// while the world generation has not moved (worldgen.go).
+		return s.sharedSettings(ctx)
 	}
 	g := s.settings.gen.Load()
 	if c := s.settings.val.Load(); c != nil && c.gen == g {
@@ -73,32 +73,17 @@ type requestKey struct{}
 
 // requestMemo is what the store read once for a whole request.
 type requestMemo struct {
-	mu       sync.Mutex
-	settings *domain.Settings
+	mu      sync.Mutex
+	gen     int64 // the world generation
+	genRead bool
 }
 
-// OneRequest marks ctx as one API request's: on an engine that keeps no
-// cache (MySQL), the settings are read once for the request and every
-// later read in it reuses them; the next request reads them again.
+// OneRequest marks ctx as one API request's: on an engine whose world
+// other instances change (MySQL), the world generation is read once for the
+// request, and the settings and the caller kept at that generation serve
+// the whole request; the next request reads the generation again.
 func OneRequest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, requestKey{}, &requestMemo{})
-}
-
-func (s *Store) requestSettings(ctx context.Context) (domain.Settings, error) {
-	m, ok := ctx.Value(requestKey{}).(*requestMemo)
-	if !ok {
-		return getSettings(ctx, s.reader())
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.settings != nil {
-		return *m.settings, nil
-	}
-	v, err := getSettings(ctx, s.reader())
-	if err == nil {
-		m.settings = &v
-	}
-	return v, err
 }
 
 func getSettings(ctx context.Context, q queryer) (domain.Settings, error) {
@@ -171,15 +156,17 @@ func queryAll[T any](ctx context.Context, q queryer, scan func(scanner) (T, erro
 	return out, rows.Err()
 }
 
-func scanUser(r scanner) (*domain.User, sql.NullInt64, error) {
+// scanUser reads a row of userColumns, then into extra the columns a query
+// adds after them.
+func scanUser(r scanner, extra ...any) (*domain.User, sql.NullInt64, error) {
 	var u domain.User
 	var addrID sql.NullInt64
-	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.UserType, &u.OwnerID, &u.FirstName,
+	err := r.Scan(append([]any{&u.ID, &u.Username, &u.PasswordHash, &u.UserType, &u.OwnerID, &u.FirstName,
 		&u.LastName, &u.Email, &u.Postpaid, &u.Balance, &u.Credit, &u.Blocked, &u.Hidden,
 		&u.PrimaryDeviceID, &u.DevicegroupID, &u.OwnProviders, &u.APISecretKey,
 		&u.DisableHashChecking, &u.Uniquehash, &u.Clientid, &u.AgreementNumber,
 		&u.AgreementDate, &u.TaxationCountry, &u.VatNumber, &u.VatPercent,
-		&u.HideNonAnsweredCalls, &addrID)
+		&u.HideNonAnsweredCalls, &addrID}, extra...)...)
 	return &u, addrID, err
 }
 
@@ -231,11 +218,16 @@ const deviceColumns = `id, user_id, name, username, secret, extension, pin, devi
 
 func scanDevice(r scanner) (*domain.Device, error) {
 	var d domain.Device
-	err := r.Scan(&d.ID, &d.UserID, &d.Name, &d.Username, &d.Secret, &d.Extension, &d.PIN,
+	err := r.Scan(deviceDest(&d)...)
+	return &d, err
+}
+
+// deviceDest is where a row of deviceColumns is scanned into d.
+func deviceDest(d *domain.Device) []any {
+	return []any{&d.ID, &d.UserID, &d.Name, &d.Username, &d.Secret, &d.Extension, &d.PIN,
 		&d.DeviceType, &d.IsTrunk, &d.ANI, &d.Description, &d.CallerID, &d.Host, &d.IPAddr,
 		&d.Port, &d.CallLimit, &d.Language, &d.LocationID, &d.PrimaryDIDID, &d.DevicegroupID,
-		&d.Hidden, &d.CallCount)
-	return &d, err
+		&d.Hidden, &d.CallCount}
 }
 
 func getDevice(ctx context.Context, q queryer, id int64) (*domain.Device, error) {
