@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"testing"
+
+	"morlite/domain"
+)
+
+// TestChangesWorld: the statements that change the settings or a caller
+// are told from the others by their verb and table, whatever the case,
+// spacing or quoting.
+func TestChangesWorld(t *testing.T) {
+	for query, want := range map[string]bool{
+		"INSERT INTO settings (name, value) VALUES (?, ?)":              true,
+		"UPDATE users SET primary_device_id = NULL WHERE id = ?":        true,
+		"  update\n\tusers set x = 1":                                   true,
+		"INSERT INTO user_rights (user_id, name, value) VALUES (?, ?)":  true,
+		"INSERT INTO addresses(address) VALUES (?)":                     true,
+		"DELETE FROM users":                                             true,
+		"DELETE FROM `user_rights` WHERE user_id = 5":                   true,
+		`DELETE FROM "addresses"`:                                       true,
+		"DELETE FROM devices WHERE id = ?":                              true,
+		"TRUNCATE TABLE settings":                                       true,
+		"REPLACE INTO settings (name, value) VALUES ('a', 'b')":         true,
+		"INSERT IGNORE INTO users (id) VALUES (1)":                      true,
+		"UPDATE dids SET device_id = ?, user_id = ? WHERE id = ?":       false,
+		"INSERT INTO actions (id, date, user_id) VALUES (?, ?, ?)":      false,
+		"INSERT INTO devices (id, user_id) VALUES (?, ?)":               false,
+		"UPDATE devices SET secret = ? WHERE id = ?":                    false,
+		"SELECT id FROM users WHERE username = ?":                       false,
+		"DELETE FROM dids":                                              false,
+		"DELETE FROM snapshots WHERE name = ?":                          false,
+		"INSERT INTO meta (\"key\", value) VALUES ('source', ?)":        false,
+		"SET STATEMENT lock_wait_timeout = 2 FOR ALTER TABLE addresses": false,
+		"UPDATE": false,
+	} {
+		if got := changesWorld(query); got != want {
+			t.Errorf("changesWorld(%q) = %v, want %v", query, got, want)
+		}
+	}
+}
+
+// worldGen reads the stored world generation.
+func worldGen(t *testing.T, st *Store) int64 {
+	t.Helper()
+	g, err := readWorldGen(context.Background(), st.read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestWorldGenMovesWithCallerWrites: every store path that writes the
+// settings, users, user_rights or addresses (or deletes a device, which
+// can clear its user's primary device) moves the world generation on in
+// its transaction; DID moves leave it alone, as they must not all queue on
+// its row. MySQL only: SQLite's caches follow the writer connection's hook.
+func TestWorldGenMovesWithCallerWrites(t *testing.T) {
+	st, _ := mysqlStore(t, "the world generation that MySQL instances check")
+	ctx := context.Background()
+	admin := domain.Caller{User: &domain.User{ID: 0, Username: "admin", UserType: domain.Admin}}
+	raw := func(q string) func() error {
+		return func() error {
+			return st.writeTx(ctx, func(tx *wtx) error { _, err := tx.ExecContext(ctx, q); return err })
+		}
+	}
+	world := demoWorld(t)
+	world.Settings["allow_registration_over_api"] = "1"
+	steps := []struct {
+		name  string
+		do    func() error
+		moves bool
+	}{
+		{"LoadEmpty", func() error { return st.Load(ctx, world, false) }, true},
+		{"AssignDID", func() error {
+			_, err := st.AssignDID(ctx, domain.TrunkAssign, "did_trunk_device_assign", admin, "1", "123456789")
+			return err
+		}, false},
+		{"UnassignDID", func() error { _, err := st.UnassignDID(ctx, admin, "123456789"); return err }, false},
+		{"RegisterUser", func() error {
+			_, _, err := st.RegisterUser(ctx, domain.Params{"id": "adm1nhash0", "username": "newbie",
+				"password": "pass123", "password2": "pass123", "first_name": "New", "last_name": "Comer",
+				"email": "new@example.com", "device_type": "SIP", "country_id": "123"})
+			return err
+		}, true},
+		{"CreateDevice", func() error {
+			_, err := st.CreateDevice(ctx, admin, domain.Params{"user_id": "0"})
+			return err
+		}, true},
+		{"DeleteDevice", func() error { return st.DeleteDevice(ctx, admin, domain.Params{"device": "2"}) }, true},
+		{"RawSettings", raw("UPDATE settings SET value = value WHERE name = 'api_secret_key'"), true},
+		{"RawUsers", raw("UPDATE users SET first_name = 'Robert' WHERE id = 5"), true},
+		{"RawUserRights", raw("DELETE FROM user_rights WHERE user_id = 2"), true},
+		{"RawAddresses", raw("INSERT INTO addresses (address) VALUES ('x')"), true},
+		{"RawDIDs", raw("UPDATE dids SET comment = 'x' WHERE id = 1"), false},
+		{"LoadReset", func() error { return st.Load(ctx, demoWorld(t), true) }, true},
+	}
+	for _, step := range steps {
+		before := worldGen(t, st)
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if moved := worldGen(t, st) != before; moved != step.moves {
+			t.Errorf("%s: the world generation moved = %v, want %v", step.name, moved, step.moves)
+		}
+	}
+	// The snapshot restore and the sandbox reset load through Load; a
+	// failed write keeps the generation where it was.
+	before := worldGen(t, st)
+	err := st.writeTx(ctx, func(tx *wtx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET first_name = 'Bobby' WHERE id = 5"); err != nil {
+			return err
+		}
+		return ErrNotFound
+	})
+	if err == nil || worldGen(t, st) != before {
+		t.Errorf("a rolled back change: err %v, generation %d → %d", err, before, worldGen(t, st))
+	}
+}
+
+// TestWorldCacheAcrossInstances: instance B serves the settings and callers
+// it read while the world generation stays, and reads them again on its very
+// next request once a change through instance A (a store method, a load)
+// has moved the generation. A change made behind both instances' backs,
+// without moving the generation, shows that B did serve its copies.
+func TestWorldCacheAcrossInstances(t *testing.T) {
+	a, url := mysqlStore(t, "the world generation that MySQL instances check")
+	ctx := context.Background()
+	if err := a.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	request := func() (domain.Settings, *domain.User) {
+		t.Helper()
+		rctx := OneRequest(ctx)
+		s, err := b.Settings(rctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := b.UserByUsername(rctx, "reseller")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, u
+	}
+	if s, u := request(); s.APISecretKey != "secret" || u.APISecretKey != "reseller-secret" {
+		t.Fatalf("first request: keys %q, %q", s.APISecretKey, u.APISecretKey)
+	}
+	behind, err := Open(ctx, url) // its raw writes bypass the store's paths
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer behind.Close()
+	for _, q := range []string{"UPDATE settings SET value = 'behind' WHERE name = 'api_secret_key'",
+		"UPDATE users SET api_secret_key = 'behind' WHERE username = 'reseller'"} {
+		if _, err := behind.write.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s, u := request(); s.APISecretKey != "secret" || u.APISecretKey != "reseller-secret" {
+		t.Fatalf("with the generation unmoved, B read the rows again: keys %q, %q", s.APISecretKey, u.APISecretKey)
+	}
+	err = a.writeTx(ctx, func(tx *wtx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE users SET api_secret_key = 'through-a' WHERE username = 'reseller'")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, u := request(); s.APISecretKey != "behind" || u.APISecretKey != "through-a" {
+		t.Fatalf("after a change through A: keys %q, %q", s.APISecretKey, u.APISecretKey)
+	}
+	w := demoWorld(t)
+	w.Settings["api_secret_key"] = "reloaded"
+	for i := range w.Users {
+		if w.Users[i].Username == "reseller" {
+			w.Users[i].UserType, w.Users[i].APISecretKey = domain.PlainUser, ""
+		}
+	}
+	if err := a.Load(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	if s, u := request(); s.APISecretKey != "reloaded" || u.UserType != domain.PlainUser {
+		t.Fatalf("after a load through A: key %q, reseller's type %q", s.APISecretKey, u.UserType)
+	}
+}
