@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"morlite/internal/mariadbtest"
 	"morlite/store"
 	"morlite/web"
 )
@@ -39,9 +40,9 @@ dids:
 
 // changesThroughTheOther: B serves a request from the world it has kept;
 // then a change of one kind is made through A (a snapshot restored through
-// A's sandbox, or a fixture load by `morlite load`), and B's very next
-// request answers from the changed world.
-func changesThroughTheOther(t *testing.T, dbURL, a, b string) {
+// A's sandbox, with sandbox on, or a fixture load by `morlite load`), and
+// B's very next request answers from the changed world.
+func changesThroughTheOther(t *testing.T, dbURL, a, b string, sandbox bool) {
 	base := changeLab{key: "k1", adminPW: "admin-pw-1", rsType: "reseller", rsKey: "rs1", accDIDs: 2}
 	load := func(l changeLab) {
 		t.Helper()
@@ -78,7 +79,7 @@ func changesThroughTheOther(t *testing.T, dbURL, a, b string) {
 		t.Run(step.name, func(t *testing.T) {
 			step.before(t)
 			next := step.change(base)
-			if i%2 == 0 { // a snapshot restored through A's sandbox
+			if sandbox && i%2 == 0 { // a snapshot restored through A's sandbox
 				name := fmt.Sprintf("change%d", i)
 				snap := store.Snapshot{Name: name, Time: time.Now(), Body: []byte(next.yaml())}
 				if err := st.SaveSnapshot(context.Background(), snap); err != nil {
@@ -92,6 +93,20 @@ func changesThroughTheOther(t *testing.T, dbURL, a, b string) {
 			base = next
 		})
 	}
+}
+
+// TestMySQLChangesSeenWithoutSandbox: with the sandbox off, B answers
+// dids_get from the settings and callers it keeps without first reading the
+// world generation (the DID query reads it); each change loaded by another
+// process is still seen by B's very next request.
+func TestMySQLChangesSeenWithoutSandbox(t *testing.T) {
+	dbURL := mariadbtest.URL(t)
+	lab := writeFixture(t, changeLab{key: "k0", adminPW: "pw", rsType: "reseller", rsKey: "rs0"}.yaml())
+	a, _, stopA := startServe(t, "--db", dbURL, "--fixtures", lab, "--sandbox=false")
+	defer stopA()
+	b, _, stopB := startServe(t, "--db", dbURL, "--sandbox=false")
+	defer stopB()
+	changesThroughTheOther(t, dbURL, a, b, false)
 }
 
 // answers checks that dids_get by u, signed with key, through base, holds

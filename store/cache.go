@@ -74,8 +74,8 @@ func (c *userCache) put(name string, u *domain.User, g int64) {
 func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
 	if s.eng.shared {
 		// Another instance may have changed him a moment ago: kept only
-		// while the world generation has not moved (worldgen.go).
-		return s.sharedUser(ctx, username)
+		// while the world generation has not moved (worldcache.go).
+		return s.sharedUser(ctx, "username", username)
 	}
 	if u, _, ok := s.users.get(username); ok {
 		return u, nil

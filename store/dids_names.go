@@ -147,6 +147,9 @@ func (s *Store) listDIDs(ctx context.Context, filter string, args []any, plain b
 			}
 		}
 	}
+	if betting(ctx) {
+		return s.listDIDsAtGen(ctx, filter, args)
+	}
 	return queryAll(ctx, s.reader(), scanListing, "SELECT "+listColumns+listFrom+filter, args...)
 }
 

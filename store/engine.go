@@ -140,5 +140,9 @@ func (t *wtx) note(query string) {
 // (mysql://...) rather than a SQLite file.
 func IsURL(db string) bool { return strings.HasPrefix(db, "mysql://") }
 
+// Shared reports whether other processes may write the same database
+// (MySQL), so that what this one keeps must be checked against it.
+func (s *Store) Shared() bool { return s.eng.shared }
+
 // Engine names the store's engine: "sqlite" or "mysql".
 func (s *Store) Engine() string { return s.eng.name }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,7 +51,7 @@ func (c *settingsCache) invalidate() { c.gen.Add(1) }
 func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 	if s.eng.shared {
 		// Another instance may have changed them a moment ago: kept only
-		// while the world generation has not moved (worldgen.go).
+		// while the world generation has not moved (worldcache.go).
 		return s.sharedSettings(ctx)
 	}
 	g := s.settings.gen.Load()
@@ -66,24 +65,6 @@ func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 		s.settings.val.Store(&cachedSettings{gen: g, s: v})
 	}
 	return v, err
-}
-
-// requestKey marks a context as one request's (OneRequest).
-type requestKey struct{}
-
-// requestMemo is what the store read once for a whole request.
-type requestMemo struct {
-	mu      sync.Mutex
-	gen     int64 // the world generation
-	genRead bool
-}
-
-// OneRequest marks ctx as one API request's: on an engine whose world
-// other instances change (MySQL), the world generation is read once for the
-// request, and the settings and the caller kept at that generation serve
-// the whole request; the next request reads the generation again.
-func OneRequest(ctx context.Context) context.Context {
-	return context.WithValue(ctx, requestKey{}, &requestMemo{})
 }
 
 func getSettings(ctx context.Context, q queryer) (domain.Settings, error) {
@@ -119,6 +100,9 @@ var userColumns = strings.NewReplacer("primary_device_id", "coalesce(primary_dev
 
 // UserByID returns the user with that id, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*domain.User, error) {
+	if s.eng.shared {
+		return s.sharedUser(ctx, "id", id) // worldcache.go
+	}
 	return reading(s, ctx, func(ctx context.Context) (*domain.User, error) {
 		return getUser(ctx, s.reader(), "id = ?", id)
 	})

@@ -189,3 +189,69 @@ func TestWorldCacheAcrossInstances(t *testing.T) {
 		t.Fatalf("after a load through A: key %q, reseller's type %q", s.APISecretKey, u.UserType)
 	}
 }
+
+// TestOptimisticRequestConfirms: a request that assumed the kept
+// generation is confirmed by the generation its DID query read, or by a
+// read of it when the query found no rows; it is refused when the world
+// moved (through another instance) in between.
+func TestOptimisticRequestConfirms(t *testing.T) {
+	a, url := mysqlStore(t, "the world generation that MySQL instances check")
+	ctx := context.Background()
+	if err := a.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	admin, err := b.UserByUsername(OneRequest(ctx), "admin") // B keeps the world
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Settings(OneRequest(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	caller := domain.Caller{User: admin}
+	number := func(n string) domain.DIDSearch { return domain.DIDSearch{Caller: caller, Number: &n} }
+	for _, tc := range []struct {
+		name   string
+		search domain.DIDSearch
+		move   bool
+		want   bool
+	}{
+		{"Unmoved", number("123456789"), false, true},
+		{"UnmovedNoRows", number("999"), false, true},
+		{"Moved", number("123456789"), true, false},
+		{"MovedNoRows", number("999"), true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rctx := OptimisticRequest(ctx)
+			if _, err := b.Settings(rctx); err != nil {
+				t.Fatal(err)
+			}
+			if !betting(rctx) {
+				t.Fatal("the request did not assume the kept generation")
+			}
+			if tc.move {
+				err := a.writeTx(ctx, func(tx *wtx) error {
+					_, err := tx.ExecContext(ctx, "UPDATE users SET first_name = first_name WHERE id = 5")
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := b.SearchDIDs(rctx, tc.search)
+			if found := err == nil; found == betting(rctx) {
+				t.Fatalf("found %v (%v), and the query read the generation: %v", found, err, !betting(rctx))
+			}
+			if got := b.Confirm(rctx); got != tc.want {
+				t.Fatalf("Confirm = %v, want %v", got, tc.want)
+			}
+			if _, err := b.Settings(OneRequest(ctx)); err != nil { // B keeps the new world
+				t.Fatal(err)
+			}
+		})
+	}
+}
