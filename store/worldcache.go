@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"morlite/domain"
 )
@@ -28,13 +29,25 @@ const maxCachedCallers = 4096
 // same snapshot as the statement's rows.
 const genColumn = "(SELECT gen FROM world_gen WHERE id = 1)"
 
-// worldCache is the settings and the users by username ("name:...") and by
-// id ("id:..."), as read at generation gen.
+// worldCache is the settings, the users by username ("username:...") and
+// by id ("id:...") and the names dids_get shows, as read at generation gen.
 type worldCache struct {
 	mu       sync.RWMutex
 	gen      int64
 	settings *domain.Settings
 	users    map[string]*domain.User
+	names    *listNames
+	named    bool // names were read (nil names: too many to keep)
+	building sync.Mutex
+	// joinsOnly has dids_get read the names with the joins (tests).
+	joinsOnly atomic.Bool
+}
+
+// namesAt returns the kept names if they were read at generation g.
+func (c *worldCache) namesAt(g int64) (*listNames, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.names, c.users != nil && c.gen == g && c.named
 }
 
 // settingsAt returns the kept settings if they were read at generation g.
@@ -72,7 +85,7 @@ func (c *worldCache) put(g int64, fill func(*worldCache)) {
 		return
 	}
 	if c.users == nil || c.gen != g || len(c.users) >= maxCachedCallers {
-		c.gen, c.settings, c.users = g, nil, map[string]*domain.User{}
+		c.gen, c.settings, c.users, c.names, c.named = g, nil, map[string]*domain.User{}, nil, false
 	}
 	fill(c)
 }
@@ -262,4 +275,50 @@ func (s *Store) listDIDsAtGen(ctx context.Context, filter string, args []any) ([
 		saw(ctx, g)
 	}
 	return out, err
+}
+
+// listDIDsNamed is listDIDs on MySQL from the dids table alone, the names
+// from those kept at the request's generation (read by one request at a
+// time when missing). ok is false when they cannot be used: when the
+// generation the DIDs were read at is not the names', the joins run, so
+// that one answer never shows names of another snapshot than its DIDs.
+func (s *Store) listDIDsNamed(ctx context.Context, filter string, args []any) (out []domain.DIDListing, ok bool, err error) {
+	n, g, ok := s.sharedNames(ctx)
+	if !ok || s.world.joinsOnly.Load() {
+		return nil, false, nil
+	}
+	var at int64
+	dids, err := queryAll(ctx, s.reader(), func(r scanner) (*domain.DID, error) {
+		return scanDID(scanPrefix{r, []any{&at}})
+	}, "SELECT "+listDIDColumns+", "+genColumn+" FROM dids d"+filter, args...)
+	if err != nil || len(dids) == 0 {
+		return nil, true, err
+	}
+	saw(ctx, at)
+	if at != g {
+		return nil, false, nil
+	}
+	return n.listings(dids), true, nil
+}
+
+// sharedNames returns the names kept at the request's generation g,
+// reading them when missing unless another request is reading them.
+func (s *Store) sharedNames(ctx context.Context) (*listNames, int64, bool) {
+	g, err := s.worldGen(ctx)
+	if err != nil {
+		return nil, g, false
+	}
+	if n, ok := s.world.namesAt(g); ok {
+		return n, g, n != nil
+	}
+	if !s.world.building.TryLock() {
+		return nil, g, false
+	}
+	defer s.world.building.Unlock()
+	n, err := loadNames(ctx, s.reader())
+	if err != nil {
+		return nil, g, false
+	}
+	s.world.put(g, func(c *worldCache) { c.names, c.named = n, true })
+	return n, g, n != nil
 }

@@ -6,16 +6,17 @@ import (
 )
 
 // The world generation (table world_gen) moves on in the same transaction
-// as every change to the settings, users, user_rights or addresses (and a
-// device deleted, which clears its user's primary device): a load or reset,
-// a registration, a device made or removed. On MySQL, where other instances
-// write the same database, each instance keeps the settings and the callers
-// it has read under the generation it read them at, and serves them only to
-// a request that finds the generation unmoved: one small read instead of the
-// settings and the caller (and his rights and address). A change committed
+// as every change to the settings, users, user_rights, addresses, devices,
+// dial plans or providers: a load or reset, a registration, a device made,
+// changed or removed, a dial plan's. On MySQL, where other instances write
+// the same database, each instance keeps what it has read of those tables
+// (the settings, the callers, the names dids_get shows) under the generation
+// it read them at, and serves them only to a request that finds the
+// generation unmoved: one small read instead of the settings, the caller
+// (and his rights and address) and dids_get's joins. A change committed
 // through any instance has moved the generation before its answer is sent,
-// so the very next request to any instance finds it moved and reads the rows
-// again.
+// so the very next request to any instance finds it moved and reads the
+// rows again. DID moves leave it alone: they would all queue on its row.
 //
 // No write path can forget it: a MySQL write transaction notes every
 // statement it runs (wtx.note), and one that changes those tables moves the
@@ -33,20 +34,19 @@ func bumpWorld(ctx context.Context, tx queryer) error {
 }
 
 // worldTables are the tables whose rows an instance keeps between requests.
-var worldTables = map[string]bool{"settings": true, "users": true, "user_rights": true, "addresses": true}
+var worldTables = map[string]bool{"settings": true, "users": true, "user_rights": true, "addresses": true,
+	"devices": true, "dialplans": true, "providers": true}
 
 // skippedWords may stand between a write's verb and its table.
 var skippedWords = map[string]bool{"INTO": true, "FROM": true, "TABLE": true, "IGNORE": true,
 	"LOW_PRIORITY": true, "DELAYED": true, "HIGH_PRIORITY": true, "QUICK": true}
 
-// changesWorld reports whether a statement writes a table in worldTables, or
-// deletes devices (a user's primary_device_id is cleared with his primary
-// device). It reads the statement's verb and its first table: morlite's
-// writes name one table each.
+// changesWorld reports whether a statement writes a table in worldTables.
+// It reads the statement's verb and its first table: morlite's writes name
+// one table each.
 func changesWorld(query string) bool {
 	verb, rest := nextWord(query)
-	verb = strings.ToUpper(verb)
-	switch verb {
+	switch strings.ToUpper(verb) {
 	case "INSERT", "REPLACE", "UPDATE", "DELETE", "TRUNCATE":
 	default:
 		return false
@@ -56,8 +56,7 @@ func changesWorld(query string) bool {
 		table, rest = nextWord(rest)
 	}
 	table, _, _ = strings.Cut(table, "(")
-	table = strings.ToLower(strings.Trim(table, "`\""))
-	return worldTables[table] || (table == "devices" && (verb == "DELETE" || verb == "TRUNCATE"))
+	return worldTables[strings.ToLower(strings.Trim(table, "`\""))]
 }
 
 // nextWord splits s after its first word (its leading blanks skipped).

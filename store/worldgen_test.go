@@ -26,8 +26,10 @@ func TestChangesWorld(t *testing.T) {
 		"INSERT IGNORE INTO users (id) VALUES (1)":                      true,
 		"UPDATE dids SET device_id = ?, user_id = ? WHERE id = ?":       false,
 		"INSERT INTO actions (id, date, user_id) VALUES (?, ?, ?)":      false,
-		"INSERT INTO devices (id, user_id) VALUES (?, ?)":               false,
-		"UPDATE devices SET secret = ? WHERE id = ?":                    false,
+		"INSERT INTO devices (id, user_id) VALUES (?, ?)":               true,
+		"UPDATE devices SET secret = ? WHERE id = ?":                    true,
+		"UPDATE dialplans SET name = ? WHERE id = ?":                    true,
+		"INSERT INTO providers (id, name) VALUES (?, ?)":                true,
 		"SELECT id FROM users WHERE username = ?":                       false,
 		"DELETE FROM dids":                                              false,
 		"DELETE FROM snapshots WHERE name = ?":                          false,
@@ -52,9 +54,8 @@ func worldGen(t *testing.T, st *Store) int64 {
 }
 
 // TestWorldGenMovesWithCallerWrites: every store path that writes the
-// settings, users, user_rights or addresses (or deletes a device, which
-// can clear its user's primary device) moves the world generation on in
-// its transaction; DID moves leave it alone, as they must not all queue on
+// settings, users, user_rights, addresses, devices, dial plans or providers
+// moves the world generation on in its transaction; DID moves leave it alone, as they must not all queue on
 // its row. MySQL only: SQLite's caches follow the writer connection's hook.
 func TestWorldGenMovesWithCallerWrites(t *testing.T) {
 	st, _ := mysqlStore(t, "the world generation that MySQL instances check")
@@ -93,6 +94,9 @@ func TestWorldGenMovesWithCallerWrites(t *testing.T) {
 		{"RawUsers", raw("UPDATE users SET first_name = 'Robert' WHERE id = 5"), true},
 		{"RawUserRights", raw("DELETE FROM user_rights WHERE user_id = 2"), true},
 		{"RawAddresses", raw("INSERT INTO addresses (address) VALUES ('x')"), true},
+		{"RawDevices", raw("UPDATE devices SET name = 'renamed' WHERE id = 1"), true},
+		{"RawDialplans", raw("UPDATE dialplans SET name = 'renamed' WHERE id = 1"), true},
+		{"RawProviders", raw("UPDATE providers SET name = 'renamed' WHERE id = 1"), true},
 		{"RawDIDs", raw("UPDATE dids SET comment = 'x' WHERE id = 1"), false},
 		{"LoadReset", func() error { return st.Load(ctx, demoWorld(t), true) }, true},
 	}
@@ -253,5 +257,73 @@ func TestOptimisticRequestConfirms(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestNamesAcrossInstances: B shows dids_get's names (here a device's
+// label) from the names it keeps, and from the changed names on its very
+// next request once a change through A moved the world generation.
+func TestNamesAcrossInstances(t *testing.T) {
+	a, url := mysqlStore(t, "the world generation that MySQL instances check")
+	ctx := context.Background()
+	if err := a.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	admin := domain.Caller{User: &domain.User{ID: 0, Username: "admin", UserType: domain.Admin}}
+	if _, err := a.AssignDID(ctx, domain.TrunkAssign, "did_trunk_device_assign", admin, "1", "123456789"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	label := func(optimistic bool) string {
+		t.Helper()
+		rctx := OneRequest(ctx)
+		if optimistic {
+			rctx = OptimisticRequest(ctx)
+		}
+		if _, err := b.Settings(rctx); err != nil {
+			t.Fatal(err)
+		}
+		n := "123456789"
+		rows, err := b.SearchDIDs(rctx, domain.DIDSearch{Caller: admin, Number: &n})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("dids_get: %v, %v", rows, err)
+		}
+		if !b.Confirm(rctx) {
+			return "moved"
+		}
+		return rows[0].DeviceLabel
+	}
+	for _, optimistic := range []bool{false, true} {
+		if got := label(optimistic); got != "SIP/101" {
+			t.Fatalf("first reads (optimistic %v): label %q", optimistic, got)
+		}
+	}
+	behind, err := Open(ctx, url) // its raw writes bypass the store's paths
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer behind.Close()
+	if _, err := behind.write.ExecContext(ctx, "UPDATE devices SET name = 'behind' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := label(true); got != "SIP/101" {
+		t.Fatalf("with the generation unmoved, B read the names again: %q", got)
+	}
+	err = a.writeTx(ctx, func(tx *wtx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE devices SET name = 'through-a' WHERE id = 1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := label(true); got != "moved" {
+		t.Fatalf("an optimistic read after a change through A: %q, want it refused", got)
+	}
+	if got := label(false); got != "SIP/through-a" {
+		t.Fatalf("after a change through A: label %q", got)
 	}
 }
