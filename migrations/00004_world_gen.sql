@@ -1,8 +1,8 @@
 -- +goose Up
 -- The world's generation: one row whose gen moves on in the same
 -- transaction as every change to what an instance keeps in memory between
--- requests (the settings, and a caller: users, user_rights, addresses), a
--- load or a reset included. On MySQL each instance checks it on every
+-- requests (settings, users, user_rights, addresses, devices, dialplans,
+-- providers), a load or a reset included. On MySQL each instance checks it on every
 -- request and serves its copies only while it has not moved; SQLite keeps
 -- the same table so that the two schemas stay alike.
 

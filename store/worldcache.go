@@ -10,9 +10,10 @@ import (
 )
 
 // What a MySQL instance keeps between requests (see worldgen.go): the
-// settings and the users it has looked up, as read at one world generation.
-// A request reads the generation first (one small statement) and uses the
-// copies only when they are of that generation.
+// settings, the users it has looked up and the names dids_get shows, as
+// read at one world generation. A request reads the generation first (one
+// small statement) and uses the copies only when they are of that
+// generation.
 //
 // A read-only request may go further (OptimisticRequest): it assumes the
 // generation of the copies, and a statement it runs anyway reads the
