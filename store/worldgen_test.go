@@ -89,6 +89,9 @@ func TestWorldGenMovesWithCallerWrites(t *testing.T) {
 			_, err := st.CreateDevice(ctx, admin, domain.Params{"user_id": "0"})
 			return err
 		}, true},
+		{"UpdateDevice", func() error {
+			return st.UpdateDevice(ctx, admin, domain.Params{"device": "1", "description": "renamed"})
+		}, true},
 		{"DeleteDevice", func() error { return st.DeleteDevice(ctx, admin, domain.Params{"device": "2"}) }, true},
 		{"RawSettings", raw("UPDATE settings SET value = value WHERE name = 'api_secret_key'"), true},
 		{"RawUsers", raw("UPDATE users SET first_name = 'Robert' WHERE id = 5"), true},
