@@ -145,13 +145,18 @@ func queryAll[T any](ctx context.Context, q queryer, scan func(scanner) (T, erro
 func scanUser(r scanner, extra ...any) (*domain.User, sql.NullInt64, error) {
 	var u domain.User
 	var addrID sql.NullInt64
-	err := r.Scan(append([]any{&u.ID, &u.Username, &u.PasswordHash, &u.UserType, &u.OwnerID, &u.FirstName,
+	err := r.Scan(append(userDest(&u, &addrID), extra...)...)
+	return &u, addrID, err
+}
+
+// userDest is where a row of userColumns is scanned into u and addrID.
+func userDest(u *domain.User, addrID *sql.NullInt64) []any {
+	return []any{&u.ID, &u.Username, &u.PasswordHash, &u.UserType, &u.OwnerID, &u.FirstName,
 		&u.LastName, &u.Email, &u.Postpaid, &u.Balance, &u.Credit, &u.Blocked, &u.Hidden,
 		&u.PrimaryDeviceID, &u.DevicegroupID, &u.OwnProviders, &u.APISecretKey,
 		&u.DisableHashChecking, &u.Uniquehash, &u.Clientid, &u.AgreementNumber,
 		&u.AgreementDate, &u.TaxationCountry, &u.VatNumber, &u.VatPercent,
-		&u.HideNonAnsweredCalls, &addrID}, extra...)...)
-	return &u, addrID, err
+		&u.HideNonAnsweredCalls, addrID}
 }
 
 // loadUserExtras reads a user's rights (accountants only have them) and
