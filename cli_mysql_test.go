@@ -211,6 +211,7 @@ func TestMySQLTwoInstances(t *testing.T) {
 			}
 		}
 	})
+	t.Run("EachChangeThroughTheOther", func(t *testing.T) { changesThroughTheOther(t, url, a, b, true) })
 }
 
 // reset posts a sandbox reset with the key in force.

@@ -142,4 +142,18 @@ type request struct {
 	answer string
 	status int
 	body   []byte
+	// read says the parameters were read (readErr: how that failed); the
+	// body is read once, and a request run again keeps what was read.
+	read    bool
+	readErr error
+	// confirm, when set, says whether the request may answer what it
+	// computed (false: the world moved, run it again).
+	confirm func() bool
+}
+
+// again readies r to run again from the start under ctx, keeping only what
+// was read from the client.
+func (r *request) again(ctx context.Context) {
+	*r = request{ctx: ctx, method: r.method, params: r.params, test: r.test, acceptGzip: r.acceptGzip,
+		read: r.read, readErr: r.readErr}
 }

@@ -26,6 +26,34 @@ func (s *API) handleAPI(c echo.Context) error {
 	}
 	defer s.observe(r, time.Now())
 	r.method = Canonical(r.method)
+	if optimisticMethods[r.method] && s.intercept == nil && s.store.Shared() {
+		// The settings and the caller this instance keeps may serve a
+		// read without first checking that the world has not moved;
+		// respond checks before anything is answered (store.Confirm).
+		r.ctx = store.OptimisticRequest(hr.Context())
+		ctx := r.ctx
+		r.confirm = func() bool { return s.store.Confirm(ctx) }
+		err := s.serveAPI(c, r)
+		if !errors.Is(err, errStale) {
+			return err
+		}
+		r.again(store.OneRequest(hr.Context()))
+		c.Response().Header().Del("Retry-After")
+	}
+	return s.serveAPI(c, r)
+}
+
+// optimisticMethods change nothing, and may run again from the start when
+// the world moved under them (handleAPI).
+var optimisticMethods = map[string]bool{"dids_get": true}
+
+// errStale is an answer not given: the world moved under an optimistic
+// request, which runs again.
+var errStale = errors.New("api: the world moved during the request")
+
+// serveAPI reads the request (once) and runs it.
+func (s *API) serveAPI(c echo.Context, r *request) error {
+	hr := c.Request()
 	settings, err := s.store.Settings(r.ctx)
 	if err != nil {
 		return s.respondError(c, r, EnvStatus, err)
@@ -34,13 +62,18 @@ func (s *API) handleAPI(c echo.Context) error {
 	if hr.Method != http.MethodGet && hr.Method != http.MethodPost {
 		return s.respondError(c, r, EnvStatus, domain.ErrMethodNotAllowed)
 	}
-	r.params, err = parseParams(hr)
-	r.test = r.params.Get("test") == "1"
-	if err != nil {
-		return s.respondError(c, r, EnvStatus, err)
+	if !r.read {
+		r.read = true
+		r.params, r.readErr = parseParams(hr)
+		r.test = r.params.Get("test") == "1"
+		if r.readErr == nil {
+			usePathID(r, c.Param("id"))
+			r.acceptGzip = acceptsGzip(hr.Header.Get("Accept-Encoding"))
+		}
 	}
-	usePathID(r, c.Param("id"))
-	r.acceptGzip = acceptsGzip(hr.Header.Get("Accept-Encoding"))
+	if r.readErr != nil {
+		return s.respondError(c, r, EnvStatus, r.readErr)
+	}
 	if s.intercept != nil {
 		if taken, err := s.intercept(c, &Call{api: s, r: r}); taken {
 			return err

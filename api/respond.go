@@ -36,6 +36,9 @@ var httpStatus = map[domain.Code]int{
 // named mor_api_response.html (or .xml with xml_api_extension), inline with
 // test=1.
 func respond(c echo.Context, r *request, status int, body []byte) error {
+	if r.confirm != nil && !r.confirm() {
+		return errStale
+	}
 	r.status, r.body = status, body
 	h := c.Response().Header()
 	xmlExt := r.settings.XMLAPIExtension
@@ -64,6 +67,9 @@ func respond(c echo.Context, r *request, status int, body []byte) error {
 // "Internal error", and a domain error wrapping a cause is answered with its
 // text and the cause logged; transport faults always use the status envelope.
 func (s *API) respondError(c echo.Context, r *request, env Envelope, err error) error {
+	if r.confirm != nil && !r.confirm() {
+		return errStale // nothing logged for an answer not given
+	}
 	de := domain.AsError(err)
 	if de == domain.ErrInternal && store.Unavailable(err) {
 		// The database dropped the connection or cannot be reached: the

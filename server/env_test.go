@@ -353,6 +353,14 @@ func (e *env) exec(query string) {
 	if _, err := db.Exec(query); err != nil {
 		e.t.Fatal(err)
 	}
+	if store.IsURL(e.path) {
+		// As after any change made outside morlite (docs/operating.md):
+		// a MySQL instance keeps the settings and the users it read until
+		// the world generation moves.
+		if _, err := db.Exec("UPDATE world_gen SET gen = gen + 1 WHERE id = 1"); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 }
 
 // rawDB is a connection to the scenario's database of its own.

@@ -74,10 +74,9 @@ func (c *userCache) put(name string, u *domain.User, g int64) {
 // ErrNotFound. The returned user is shared: callers must not change it.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
 	if s.eng.shared {
-		// Another instance may have changed him a moment ago.
-		return reading(s, ctx, func(ctx context.Context) (*domain.User, error) {
-			return getUser(ctx, s.reader(), "username = ?", username)
-		})
+		// Another instance may have changed him a moment ago: kept only
+		// while the world generation has not moved (worldcache.go).
+		return s.sharedUser(ctx, "username", username)
 	}
 	if u, _, ok := s.users.get(username); ok {
 		return u, nil

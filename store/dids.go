@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,10 +25,7 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 		q := s.inTx(tx)
 		in := domain.AssignInput{Caller: c, Settings: settings}
 		var err error
-		if in.Device, in.DeviceUser, err = s.deviceByRawIDCached(ctx, q, deviceID); err != nil {
-			return err
-		}
-		if in.DID, err = s.findDIDCached(ctx, q, number); err != nil {
+		if in.Device, in.DeviceUser, in.DID, err = s.assignRows(ctx, q, deviceID, number); err != nil {
 			return err
 		}
 		after, err := domain.Assign(m, in)
@@ -38,6 +36,55 @@ func (s *Store) AssignDID(ctx context.Context, m domain.AssignMethod, method str
 		return s.saveDIDMove(ctx, q, c, method, *in.DID, after)
 	})
 	return out, writeFailed(err, domain.ErrDeviceNotAssigned)
+}
+
+// assignRows reads what an assignment decides on: the device, its user and
+// the DID (nils for those that do not exist). On MySQL one locking read
+// takes all three when they exist; otherwise, and on SQLite (through the
+// writer's row cache), the device and its user, then the DID.
+func (s *Store) assignRows(ctx context.Context, q queryer, deviceID, number string) (*domain.Device, *domain.User, *domain.DID, error) {
+	if s.eng.shared {
+		if d, u, did, ok, err := deviceUserAndDID(ctx, q, deviceID, number); ok || err != nil {
+			return d, u, did, err
+		}
+	}
+	d, u, err := s.deviceByRawIDCached(ctx, q, deviceID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	did, err := s.findDIDCached(ctx, q, number)
+	return d, u, did, err
+}
+
+// deviceUserAndDIDQuery reads a DID by number, a device by id and the
+// device's user: the DID's columns first (scanDID's), then the user's
+// (userDest's), then the device's (deviceDest's).
+var deviceUserAndDIDQuery = "SELECT " + qualified(didColumns, "x") + ", " + qualified(userColumns, "u") + ", " +
+	qualified(deviceColumns, "d") + " FROM devices d JOIN users u ON u.id = d.user_id JOIN dids x ON x.did = ? WHERE d.id = ?"
+
+// deviceUserAndDID reads the device, its user and the DID in one statement;
+// ok is false when one of them does not exist (or a raw value names none).
+func deviceUserAndDID(ctx context.Context, q queryer, deviceID, rawNumber string) (*domain.Device, *domain.User, *domain.DID, bool, error) {
+	id, okID := domain.ParseID(deviceID)
+	number, okNumber := domain.ParseDIDNumber(rawNumber)
+	if !okID || !okNumber {
+		return nil, nil, nil, false, nil
+	}
+	var d domain.Device
+	var u domain.User
+	var addrID sql.NullInt64
+	row := q.QueryRowContext(ctx, deviceUserAndDIDQuery, number, id)
+	did, err := scanDID(scanPrefix{row, append(userDest(&u, &addrID), deviceDest(&d)...)})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nil, false, nil
+	}
+	if err == nil {
+		err = loadUserExtras(ctx, q, &u, addrID)
+	}
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	return &d, &u, did, true, nil
 }
 
 // UnassignDID runs did_device_unassign in one write transaction. Errors:

@@ -160,6 +160,14 @@ func (s *Store) listDIDs(ctx context.Context, filter string, args []any, plain b
 			}
 		}
 	}
+	if plain && s.eng.shared {
+		if out, ok, err := s.listDIDsNamed(ctx, filter, args); ok {
+			return out, err
+		}
+	}
+	if betting(ctx) {
+		return s.listDIDsAtGen(ctx, filter, args)
+	}
 	return queryAll(ctx, s.reader(), scanListing, "SELECT "+listColumns+listFrom+filter, args...)
 }
 

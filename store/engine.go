@@ -66,6 +66,9 @@ type wtx struct {
 	// a transaction binds each statement once rather than once per use.
 	// Only the goroutine running the transaction's jobs touches it.
 	bound map[*sql.Stmt]*sql.Stmt
+	// tracks: note the statements that change what an instance keeps
+	// between requests (MySQL, see worldgen.go); world: one of them ran.
+	tracks, world bool
 }
 
 // bind returns st bound to the transaction.
@@ -93,17 +96,53 @@ func lockedQuery(query, lock string) string {
 
 // QueryRowContext runs a (locking) read in the transaction.
 func (t *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	t.note(query)
 	return t.Tx.QueryRowContext(ctx, t.locked(query), args...)
 }
 
 // QueryContext runs a (locking) read in the transaction.
 func (t *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.note(query)
 	return t.Tx.QueryContext(ctx, t.locked(query), args...)
+}
+
+// ExecContext runs a statement in the transaction.
+func (t *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.note(query)
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+// Exec runs a statement in the transaction.
+func (t *wtx) Exec(query string, args ...any) (sql.Result, error) {
+	return t.ExecContext(context.Background(), query, args...)
+}
+
+// PrepareContext prepares a statement in the transaction.
+func (t *wtx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	t.note(query)
+	return t.Tx.PrepareContext(ctx, query)
+}
+
+// Prepare prepares a statement in the transaction.
+func (t *wtx) Prepare(query string) (*sql.Stmt, error) {
+	return t.PrepareContext(context.Background(), query)
+}
+
+// note remembers that the transaction runs a statement changing what an
+// instance keeps between requests, when it tracks them.
+func (t *wtx) note(query string) {
+	if t.tracks && !t.world && changesWorld(query) {
+		t.world = true
+	}
 }
 
 // IsURL reports whether a --db value names a MySQL/MariaDB database
 // (mysql://...) rather than a SQLite file.
 func IsURL(db string) bool { return strings.HasPrefix(db, "mysql://") }
+
+// Shared reports whether other processes may write the same database
+// (MySQL), so that what this one keeps must be checked against it.
+func (s *Store) Shared() bool { return s.eng.shared }
 
 // Engine names the store's engine: "sqlite" or "mysql".
 func (s *Store) Engine() string { return s.eng.name }

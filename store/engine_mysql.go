@@ -23,7 +23,8 @@ import (
 
 // mysqlDialect: a server that many morlite processes share. A write
 // transaction holds only the rows it locks, so its reads lock what they
-// read; nothing is cached in the process.
+// read; what the process keeps is checked against the world generation
+// (worldcache.go).
 var mysqlDialect = &dialect{
 	name:         "mysql",
 	goose:        goose.DialectMySQL,

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,9 +50,9 @@ func (c *settingsCache) invalidate() { c.gen.Add(1) }
 // Settings returns the stored settings, defaults filled in.
 func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 	if s.eng.shared {
-		// Another instance may have reset the world a moment ago: read
-		// them again for every request (once per request, see OneRequest).
-		return reading(s, ctx, s.requestSettings)
+		// Another instance may have changed them a moment ago: kept only
+		// while the world generation has not moved (worldcache.go).
+		return s.sharedSettings(ctx)
 	}
 	g := s.settings.gen.Load()
 	if c := s.settings.val.Load(); c != nil && c.gen == g {
@@ -64,39 +63,6 @@ func (s *Store) Settings(ctx context.Context) (domain.Settings, error) {
 	})
 	if err == nil && s.settings.gen.Load() == g {
 		s.settings.val.Store(&cachedSettings{gen: g, s: v})
-	}
-	return v, err
-}
-
-// requestKey marks a context as one request's (OneRequest).
-type requestKey struct{}
-
-// requestMemo is what the store read once for a whole request.
-type requestMemo struct {
-	mu       sync.Mutex
-	settings *domain.Settings
-}
-
-// OneRequest marks ctx as one API request's: on an engine that keeps no
-// cache (MySQL), the settings are read once for the request and every
-// later read in it reuses them; the next request reads them again.
-func OneRequest(ctx context.Context) context.Context {
-	return context.WithValue(ctx, requestKey{}, &requestMemo{})
-}
-
-func (s *Store) requestSettings(ctx context.Context) (domain.Settings, error) {
-	m, ok := ctx.Value(requestKey{}).(*requestMemo)
-	if !ok {
-		return getSettings(ctx, s.reader())
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.settings != nil {
-		return *m.settings, nil
-	}
-	v, err := getSettings(ctx, s.reader())
-	if err == nil {
-		m.settings = &v
 	}
 	return v, err
 }
@@ -134,6 +100,9 @@ var userColumns = strings.NewReplacer("primary_device_id", "coalesce(primary_dev
 
 // UserByID returns the user with that id, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*domain.User, error) {
+	if s.eng.shared {
+		return s.sharedUser(ctx, "id", id) // worldcache.go
+	}
 	return reading(s, ctx, func(ctx context.Context) (*domain.User, error) {
 		return getUser(ctx, s.reader(), "id = ?", id)
 	})
@@ -171,16 +140,23 @@ func queryAll[T any](ctx context.Context, q queryer, scan func(scanner) (T, erro
 	return out, rows.Err()
 }
 
-func scanUser(r scanner) (*domain.User, sql.NullInt64, error) {
+// scanUser reads a row of userColumns, then into extra the columns a query
+// adds after them.
+func scanUser(r scanner, extra ...any) (*domain.User, sql.NullInt64, error) {
 	var u domain.User
 	var addrID sql.NullInt64
-	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.UserType, &u.OwnerID, &u.FirstName,
+	err := r.Scan(append(userDest(&u, &addrID), extra...)...)
+	return &u, addrID, err
+}
+
+// userDest is where a row of userColumns is scanned into u and addrID.
+func userDest(u *domain.User, addrID *sql.NullInt64) []any {
+	return []any{&u.ID, &u.Username, &u.PasswordHash, &u.UserType, &u.OwnerID, &u.FirstName,
 		&u.LastName, &u.Email, &u.Postpaid, &u.Balance, &u.Credit, &u.Blocked, &u.Hidden,
 		&u.PrimaryDeviceID, &u.DevicegroupID, &u.OwnProviders, &u.APISecretKey,
 		&u.DisableHashChecking, &u.Uniquehash, &u.Clientid, &u.AgreementNumber,
 		&u.AgreementDate, &u.TaxationCountry, &u.VatNumber, &u.VatPercent,
-		&u.HideNonAnsweredCalls, &addrID)
-	return &u, addrID, err
+		&u.HideNonAnsweredCalls, addrID}
 }
 
 // loadUserExtras reads a user's rights (accountants only have them) and
@@ -231,11 +207,16 @@ const deviceColumns = `id, user_id, name, username, secret, extension, pin, devi
 
 func scanDevice(r scanner) (*domain.Device, error) {
 	var d domain.Device
-	err := r.Scan(&d.ID, &d.UserID, &d.Name, &d.Username, &d.Secret, &d.Extension, &d.PIN,
+	err := r.Scan(deviceDest(&d)...)
+	return &d, err
+}
+
+// deviceDest is where a row of deviceColumns is scanned into d.
+func deviceDest(d *domain.Device) []any {
+	return []any{&d.ID, &d.UserID, &d.Name, &d.Username, &d.Secret, &d.Extension, &d.PIN,
 		&d.DeviceType, &d.IsTrunk, &d.ANI, &d.Description, &d.CallerID, &d.Host, &d.IPAddr,
 		&d.Port, &d.CallLimit, &d.Language, &d.LocationID, &d.PrimaryDIDID, &d.DevicegroupID,
-		&d.Hidden, &d.CallCount)
-	return &d, err
+		&d.Hidden, &d.CallCount}
 }
 
 func getDevice(ctx context.Context, q queryer, id int64) (*domain.Device, error) {

@@ -128,6 +128,9 @@ func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (
 }
 
 func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if p.tx != nil {
+		p.tx.note(query)
+	}
 	if st := p.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}

@@ -83,6 +83,7 @@ type Store struct {
 	stmts     stmtCache
 	settings  settingsCache
 	users     userCache
+	world     worldCache // MySQL's settings and callers (worldgen.go)
 	corrupt   corruption
 	scans     lane // admit.go
 	reads     lane

@@ -87,8 +87,16 @@ func (s *Store) attemptWrite(ctx context.Context, fn func(tx *wtx) error) error 
 		return writeFailedError{err}
 	}
 	defer tx.Rollback()
-	if err := callJob(&wtx{Tx: tx, lock: s.eng.lockReads}, &job{fn: fn}); err != nil {
+	w := &wtx{Tx: tx, lock: s.eng.lockReads, tracks: true}
+	if err := callJob(w, &job{fn: fn}); err != nil {
 		return err
+	}
+	if w.world {
+		// Other instances' copies of the settings and callers go stale
+		// with this commit (worldgen.go).
+		if err := bumpWorld(ctx, w.Tx); err != nil {
+			return writeFailedError{err}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return writeFailedError{err}
