@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -118,7 +117,7 @@ func (h hookedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // openWriter opens the single-connection write pool with the hook.
 func (s *Store) openWriter(path string) (*sql.DB, error) {
-	base, err := sqlite.NewConnector(dsnWith(path, true, append(slices.Clone(pragmas), writerPragmas...)))
+	base, err := sqlite.NewConnector(dsn(path, true))
 	if err != nil {
 		return nil, err
 	}

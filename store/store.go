@@ -89,7 +89,6 @@ type Store struct {
 	reads     lane
 	rows      rowCache
 	names     nameCache
-	ckpt      *checkpointer // nil on MySQL
 	// fastReads: dids_get for one number may be answered on numberConns
 	// (dids_number.go); SQLite only.
 	fastReads   bool
@@ -140,10 +139,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.write, s.read = w, r
 	s.fastReads = true
 	s.startWriter()
-	if err := s.startCheckpointer(path); err != nil {
-		s.Close()
-		return nil, err
-	}
 	if err := s.ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -201,7 +196,7 @@ func (s *Store) Close() error {
 	s.stopWriter()
 	s.numberConns.close()
 	s.stmts.close()
-	return errors.Join(s.ckpt.close(), s.read.Close(), s.write.Close())
+	return errors.Join(s.read.Close(), s.write.Close())
 }
 
 // Where names the database as logs may show it: the SQLite file, or the

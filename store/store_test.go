@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -191,40 +190,5 @@ func TestOddFileNames(t *testing.T) {
 		if _, err := os.Stat(path); err != nil {
 			t.Fatalf("%s: the database went elsewhere: %v", name, err)
 		}
-	}
-}
-
-// TestWriterLeavesCheckpoints: the writer connection never checkpoints (a
-// checkpoint there stalls every queued write); the checkpointer does, and
-// the log is copied into the file.
-func TestWriterLeavesCheckpoints(t *testing.T) {
-	sqliteOnly(t, "SQLite's write-ahead log")
-	st, _ := openTemp(t)
-	ctx := context.Background()
-	if got, _ := st.Pragma(ctx, "wal_autocheckpoint", true); got != "0" {
-		t.Errorf("writer wal_autocheckpoint = %q, want 0", got)
-	}
-	if err := st.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
-	u, err := st.UserByUsername(ctx, "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := domain.Caller{User: u}
-	for i := range checkpointEvery {
-		if _, err := st.CreateDID(ctx, admin, "1", fmt.Sprintf("5500%07d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for st.ckpt.runs.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if st.ckpt.runs.Load() == 0 {
-		t.Fatalf("no checkpoint after %d writes", checkpointEvery)
-	}
-	if log, done := st.ckpt.lastLog.Load(), st.ckpt.lastDone.Load(); log == 0 || done != log {
-		t.Errorf("checkpoint copied %d of %d log frames, want all", done, log)
 	}
 }

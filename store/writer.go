@@ -258,7 +258,6 @@ func (s *Store) runBatch(batch []*job) {
 	}
 	s.users.committed()
 	s.names.ended()
-	s.ckpt.committed(ran)
 	answer(batch[:ran], results[:ran])
 	s.stmts.prepareWanted(s.write)
 	if len(rest) > 0 {
