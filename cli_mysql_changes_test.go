@@ -192,3 +192,45 @@ func sandboxPost(t *testing.T, endpoint, key string) {
 		t.Fatalf("POST %s: HTTP %d", endpoint, resp.StatusCode)
 	}
 }
+
+// TestMySQLDIDMoveStatements: with the sandbox off, an instance that keeps
+// the world answers did_trunk_device_assign and did_device_unassign with
+// five statements each (START TRANSACTION, one locking read that carries
+// the world generation, UPDATE, the action's INSERT, COMMIT), counted by
+// the server's Questions.
+func TestMySQLDIDMoveStatements(t *testing.T) {
+	dbURL := mariadbtest.URL(t)
+	lab := writeFixture(t, changeLab{key: "k0", adminPW: "pw", rsType: "reseller", rsKey: "rs0"}.yaml())
+	b, _, stop := startServe(t, "--db", dbURL, "--fixtures", lab, "--sandbox=false")
+	defer stop()
+	db, err := mariadbtest.Open(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	questions := func() int {
+		t.Helper()
+		var name string
+		var n int
+		if err := db.QueryRow("SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	answers(b, "admin", "k0", "123456789")(t) // B keeps the world
+	for _, tc := range []struct{ method, want string }{
+		{"did_trunk_device_assign", "Device assigned to DID"}, {"did_device_unassign", "Device was unassigned from DID"},
+	} {
+		kv := []string{"did", "123456789"}
+		if tc.method == "did_trunk_device_assign" {
+			kv = append(kv, "device_id", "1")
+		}
+		before := questions()
+		if body := postText(t, b+signed(tc.method, "admin", "k0", kv...)); !strings.Contains(body, tc.want) {
+			t.Fatalf("%s: %s", tc.method, body)
+		}
+		if n := questions() - before - 1; n != 5 { // less the SHOW STATUS itself
+			t.Errorf("%s: %d statements, want 5", tc.method, n)
+		}
+	}
+}
