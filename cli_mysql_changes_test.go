@@ -29,7 +29,7 @@ func (l changeLab) yaml() string {
 users:
   - {id: 0, username: admin, usertype: admin, password: %s}
   - {id: 3, username: rs, usertype: %s, owner_id: 0, api_secret_key: %s}
-  - {id: 4, username: acc, usertype: accountant, owner_id: 0, rights: {manage_dids_opt_1: %d}}
+  - {id: 4, username: acc, usertype: accountant, owner_id: 0, rights: {manage_dids_opt_1: %d, device_manage: 2, user_manage: 2}}
   - {id: 5, username: bob, usertype: user, owner_id: 0}
 devices:
   - {id: 1, user_id: 5, name: "t1", extension: "101", istrunk: 1}
@@ -56,19 +56,27 @@ func changesThroughTheOther(t *testing.T, dbURL, a, b string, sandbox bool) {
 		name        string
 		change      func(changeLab) changeLab
 		before, now func(t *testing.T) // B's answers before and after
+		// B's write right after the change (before its read), judged
+		// with the new values; nil: the change concerns no API write.
+		writeBefore, writeNow func(t *testing.T)
 	}{
 		{"APIKey", func(l changeLab) changeLab { l.key = "k2"; return l },
-			answers(b, "admin", "k1", "123456789"), answers(b, "admin", "k1", "Incorrect hash")},
+			answers(b, "admin", "k1", "123456789"), answers(b, "admin", "k1", "Incorrect hash"),
+			writes(b, "admin", "k1", "Device assigned to DID"), writes(b, "admin", "k1", "Incorrect hash")},
 		{"ResellerKey", func(l changeLab) changeLab { l.rsKey = "rs2"; return l },
-			answers(b, "rs", "rs1", "No DIDs found"), answers(b, "rs", "rs1", "Incorrect hash")},
+			answers(b, "rs", "rs1", "No DIDs found"), answers(b, "rs", "rs1", "Incorrect hash"),
+			writes(b, "rs", "rs1", rsAssign), writes(b, "rs", "rs1", "Incorrect hash")},
 		{"UserType", func(l changeLab) changeLab { l.rsType = "user"; return l },
-			answers(b, "rs", "rs2", "No DIDs found"), answers(b, "rs", "k2", "No DIDs found")},
+			answers(b, "rs", "rs2", "No DIDs found"), answers(b, "rs", "k2", "No DIDs found"),
+			writes(b, "rs", "rs2", rsAssign), writes(b, "rs", "rs2", "Incorrect hash")},
 		{"Right", func(l changeLab) changeLab { l.accDIDs = 0; return l },
-			answers(b, "acc", "k2", "123456789"), answers(b, "acc", "k2", "You are not authorized to manage DIDs")},
+			answers(b, "acc", "k2", "123456789"), answers(b, "acc", "k2", "You are not authorized to manage DIDs"),
+			writes(b, "acc", "k2", "Device assigned to DID"), writes(b, "acc", "k2", "You are not authorized to manage DIDs")},
 		{"Password", func(l changeLab) changeLab { l.adminPW = "admin-pw-2"; return l },
-			logsIn(b, "admin-pw-1", http.StatusSeeOther), logsIn(b, "admin-pw-1", http.StatusUnauthorized)},
+			logsIn(b, "admin-pw-1", http.StatusSeeOther), logsIn(b, "admin-pw-1", http.StatusUnauthorized), nil, nil},
 		{"APIOff", func(l changeLab) changeLab { l.apiOff = true; return l },
-			answers(b, "admin", "k2", "123456789"), answers(b, "admin", "k2", "API Requests are disabled")},
+			answers(b, "admin", "k2", "123456789"), answers(b, "admin", "k2", "API Requests are disabled"),
+			writes(b, "admin", "k2", "Device assigned to DID"), writes(b, "admin", "k2", "API Requests are disabled")},
 	}
 	st, err := store.Open(context.Background(), dbURL)
 	if err != nil {
@@ -78,6 +86,9 @@ func changesThroughTheOther(t *testing.T, dbURL, a, b string, sandbox bool) {
 	for i, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
 			step.before(t)
+			if step.writeBefore != nil {
+				step.writeBefore(t)
+			}
 			next := step.change(base)
 			if sandbox && i%2 == 0 { // a snapshot restored through A's sandbox
 				name := fmt.Sprintf("change%d", i)
@@ -88,6 +99,9 @@ func changesThroughTheOther(t *testing.T, dbURL, a, b string, sandbox bool) {
 				sandboxPost(t, a+"/sandbox/snapshots/"+name+"/restore", base.key)
 			} else { // a fixture load by another process
 				load(next)
+			}
+			if step.writeNow != nil {
+				step.writeNow(t)
 			}
 			step.now(t)
 			base = next
@@ -117,6 +131,29 @@ func answers(base, u, key, want string) func(t *testing.T) {
 		body := postText(t, base+signed("dids_get", u, key))
 		if !strings.Contains(body, want) {
 			t.Fatalf("dids_get by %s with key %s: want %q in\n%s", u, key, want, body)
+		}
+	}
+}
+
+// rsAssign is what the reseller's assignment of a DID of the admin's user
+// answers: past the hash check.
+const rsAssign = "Your are not authorized to use this Device"
+
+// writes checks that did_trunk_device_assign of the lab's DID to its trunk
+// by u, signed with key, through base, holds want; an assignment that
+// succeeded is undone (through base too).
+func writes(base, u, key, want string) func(t *testing.T) {
+	return func(t *testing.T) {
+		t.Helper()
+		body := postText(t, base+signed("did_trunk_device_assign", u, key, "device_id", "1", "did", "123456789"))
+		if !strings.Contains(body, want) {
+			t.Fatalf("did_trunk_device_assign by %s with key %s: want %q in\n%s", u, key, want, body)
+		}
+		if strings.Contains(body, "Device assigned to DID") {
+			body = postText(t, base+signed("did_device_unassign", u, key, "did", "123456789"))
+			if !strings.Contains(body, "Device was unassigned from DID") {
+				t.Fatalf("did_device_unassign by %s: %s", u, body)
+			}
 		}
 	}
 }
@@ -153,5 +190,47 @@ func sandboxPost(t *testing.T, endpoint, key string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST %s: HTTP %d", endpoint, resp.StatusCode)
+	}
+}
+
+// TestMySQLDIDMoveStatements: with the sandbox off, an instance that keeps
+// the world answers did_trunk_device_assign and did_device_unassign with
+// five statements each (START TRANSACTION, one locking read that carries
+// the world generation, UPDATE, the action's INSERT, COMMIT), counted by
+// the server's Questions.
+func TestMySQLDIDMoveStatements(t *testing.T) {
+	dbURL := mariadbtest.URL(t)
+	lab := writeFixture(t, changeLab{key: "k0", adminPW: "pw", rsType: "reseller", rsKey: "rs0"}.yaml())
+	b, _, stop := startServe(t, "--db", dbURL, "--fixtures", lab, "--sandbox=false")
+	defer stop()
+	db, err := mariadbtest.Open(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	questions := func() int {
+		t.Helper()
+		var name string
+		var n int
+		if err := db.QueryRow("SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	answers(b, "admin", "k0", "123456789")(t) // B keeps the world
+	for _, tc := range []struct{ method, want string }{
+		{"did_trunk_device_assign", "Device assigned to DID"}, {"did_device_unassign", "Device was unassigned from DID"},
+	} {
+		kv := []string{"did", "123456789"}
+		if tc.method == "did_trunk_device_assign" {
+			kv = append(kv, "device_id", "1")
+		}
+		before := questions()
+		if body := postText(t, b+signed(tc.method, "admin", "k0", kv...)); !strings.Contains(body, tc.want) {
+			t.Fatalf("%s: %s", tc.method, body)
+		}
+		if n := questions() - before - 1; n != 5 { // less the SHOW STATUS itself
+			t.Errorf("%s: %d statements, want 5", tc.method, n)
+		}
 	}
 }

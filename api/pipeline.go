@@ -43,9 +43,12 @@ func (s *API) handleAPI(c echo.Context) error {
 	return s.serveAPI(c, r)
 }
 
-// optimisticMethods change nothing, and may run again from the start when
-// the world moved under them (handleAPI).
-var optimisticMethods = map[string]bool{"dids_get": true}
+// optimisticMethods may run again from the start when the world moved under
+// them (handleAPI): they change nothing, or change only DIDs in one write
+// that commits only when the world had not moved (the store rolls it back
+// otherwise, and a request whose write committed never runs again).
+var optimisticMethods = map[string]bool{"dids_get": true, "did_device_assign": true,
+	"did_trunk_device_assign": true, "did_device_unassign": true}
 
 // errStale is an answer not given: the world moved under an optimistic
 // request, which runs again.

@@ -58,9 +58,11 @@ func (s *Store) assignRows(ctx context.Context, q queryer, deviceID, number stri
 
 // deviceUserAndDIDQuery reads a DID by number, a device by id and the
 // device's user: the DID's columns first (scanDID's), then the user's
-// (userDest's), then the device's (deviceDest's).
+// (userDest's), then the device's (deviceDest's), then the world generation
+// (which the locking read does not lock).
 var deviceUserAndDIDQuery = "SELECT " + qualified(didColumns, "x") + ", " + qualified(userColumns, "u") + ", " +
-	qualified(deviceColumns, "d") + " FROM devices d JOIN users u ON u.id = d.user_id JOIN dids x ON x.did = ? WHERE d.id = ?"
+	qualified(deviceColumns, "d") + ", " + genColumn +
+	" FROM devices d JOIN users u ON u.id = d.user_id JOIN dids x ON x.did = ? WHERE d.id = ?"
 
 // deviceUserAndDID reads the device, its user and the DID in one statement;
 // ok is false when one of them does not exist (or a raw value names none).
@@ -73,10 +75,14 @@ func deviceUserAndDID(ctx context.Context, q queryer, deviceID, rawNumber string
 	var d domain.Device
 	var u domain.User
 	var addrID sql.NullInt64
+	var gen int64
 	row := q.QueryRowContext(ctx, deviceUserAndDIDQuery, number, id)
-	did, err := scanDID(scanPrefix{row, append(userDest(&u, &addrID), deviceDest(&d)...)})
+	did, err := scanDID(scanPrefix{row, append(append(userDest(&u, &addrID), deviceDest(&d)...), &gen)})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil, false, nil
+	}
+	if err == nil {
+		sawInTx(ctx, gen)
 	}
 	if err == nil {
 		err = loadUserExtras(ctx, q, &u, addrID)
@@ -93,7 +99,7 @@ func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string)
 	var out domain.DID
 	err := s.writeTx(ctx, func(tx *wtx) error {
 		q := s.inTx(tx)
-		did, err := s.findDIDCached(ctx, q, number)
+		did, err := s.unassignRow(ctx, q, number)
 		if err != nil {
 			return err
 		}
@@ -105,6 +111,28 @@ func (s *Store) UnassignDID(ctx context.Context, c domain.Caller, number string)
 		return s.saveDIDMove(ctx, q, c, "did_device_unassign", *did, after)
 	})
 	return out, writeFailed(err, domain.ErrUnassignFailed)
+}
+
+// unassignRow reads the DID an unassignment decides on (nil when none); on
+// MySQL with the world generation beside it.
+func (s *Store) unassignRow(ctx context.Context, q queryer, raw string) (*domain.DID, error) {
+	if !s.eng.shared {
+		return s.findDIDCached(ctx, q, raw)
+	}
+	number, ok := domain.ParseDIDNumber(raw)
+	if !ok {
+		return nil, nil
+	}
+	var gen int64
+	row := q.QueryRowContext(ctx, "SELECT "+didColumns+", "+genColumn+" FROM dids WHERE did = ?", number)
+	d, err := scanDID(scanPrefix{row, []any{&gen}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err == nil {
+		sawInTx(ctx, gen)
+	}
+	return d, err
 }
 
 // findDID returns the DID a raw number names, or nil when it names none.

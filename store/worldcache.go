@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -103,6 +104,10 @@ type requestMemo struct {
 	assumed bool // gen was assumed: a statement must confirm it
 	seen    bool // a statement of the request read the generation
 	moved   bool // a statement read another generation than gen
+	// committed: a write of the request committed, so the request must
+	// not run again (confirmWrite let it commit).
+	committed bool
+	seenInTx  bool // a statement of the running write transaction read it
 }
 
 // OneRequest marks ctx as one API request's: on an engine whose world
@@ -171,6 +176,34 @@ func saw(ctx context.Context, g int64) {
 	}
 }
 
+// sawInTx is saw for a statement of a write transaction.
+func sawInTx(ctx context.Context, g int64) {
+	saw(ctx, g)
+	if m := memoOf(ctx); m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.seenInTx = true
+	}
+}
+
+// writeStarts and writeCommitted bracket each attempt of a write
+// transaction in the request's memo.
+func writeStarts(ctx context.Context) {
+	if m := memoOf(ctx); m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.seenInTx = false
+	}
+}
+
+func writeCommitted(ctx context.Context) {
+	if m := memoOf(ctx); m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.committed = true
+	}
+}
+
 // Confirm reports whether what the request read holds for one world
 // generation: always outside an OptimisticRequest or when the generation
 // was read first; else when every statement that read it found the assumed
@@ -183,7 +216,11 @@ func (s *Store) Confirm(ctx context.Context) bool {
 	}
 	m.mu.Lock()
 	assumed, seen, moved, g := m.assumed, m.seen, m.moved, m.gen
+	committed := m.committed
 	m.mu.Unlock()
+	if committed {
+		return true
+	}
 	if !assumed || moved {
 		return !moved
 	}
@@ -196,6 +233,43 @@ func (s *Store) Confirm(ctx context.Context) bool {
 		return now == g
 	}
 	return true
+}
+
+// errWorldMoved is a write rolled back because the request that runs it
+// assumed a world generation that had moved: the request runs again.
+var errWorldMoved = errors.New("store: the world moved under the write")
+
+// confirmWrite is called by a write transaction tx just before it commits.
+// In a request that assumed the world generation (OptimisticRequest), the
+// write commits only when every generation the request read was the
+// assumed one, and at least one was read inside tx (read now if none was):
+// the settings and the caller that authorised it were then still current
+// when its transaction read its rows. Else it answers errWorldMoved, and
+// the transaction is rolled back.
+func confirmWrite(ctx context.Context, tx queryer) error {
+	m := memoOf(ctx)
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	assumed, seen := m.assumed, m.seenInTx
+	m.mu.Unlock()
+	if !assumed {
+		return nil
+	}
+	if !seen {
+		g, err := readWorldGen(ctx, tx)
+		if err != nil {
+			return writeFailedError{err}
+		}
+		sawInTx(ctx, g)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.moved {
+		return errWorldMoved
+	}
+	return nil
 }
 
 // sharedSettings is Settings on MySQL: the kept settings while the world

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"morlite/domain"
@@ -328,5 +330,83 @@ func TestNamesAcrossInstances(t *testing.T) {
 	}
 	if got := label(false); got != "SIP/through-a" {
 		t.Fatalf("after a change through A: label %q", got)
+	}
+}
+
+// TestOptimisticWriteCommitsOnlyUnmoved: a write of a request that assumed
+// the kept generation commits when the generation it reads in its
+// transaction (beside its locked rows, or on its own when no statement read
+// it) is the assumed one; when the world moved through another instance in
+// between, it is rolled back, answers errWorldMoved, and the request is
+// not confirmed.
+func TestOptimisticWriteCommitsOnlyUnmoved(t *testing.T) {
+	a, url := mysqlStore(t, "the world generation that MySQL instances check")
+	ctx := context.Background()
+	if err := a.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	admin := domain.Caller{User: &domain.User{ID: 0, Username: "admin", UserType: domain.Admin}}
+	assign := func(rctx context.Context) error {
+		_, err := b.AssignDID(rctx, domain.TrunkAssign, "did_trunk_device_assign", admin, "1", "123456789")
+		return err
+	}
+	unassign := func(rctx context.Context) error {
+		_, err := b.UnassignDID(rctx, admin, "123456789")
+		return err
+	}
+	comment := func(rctx context.Context) error { // reads no generation itself
+		return b.writeTx(rctx, func(tx *wtx) error {
+			_, err := tx.ExecContext(rctx, "UPDATE dids SET comment = 'changed' WHERE did = '123456789'")
+			return err
+		})
+	}
+	state := func() string {
+		d, err := a.DIDByNumber(ctx, "123456789")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("device %d, comment %q", d.DeviceID, d.Comment)
+	}
+	for _, tc := range []struct {
+		name  string
+		write func(context.Context) error
+		move  bool
+	}{
+		{"AssignMoved", assign, true}, {"Assign", assign, false},
+		{"UnassignMoved", unassign, true}, {"Unassign", unassign, false},
+		{"NoGenerationReadMoved", comment, true}, {"NoGenerationRead", comment, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := b.Settings(OneRequest(ctx)); err != nil { // B keeps the world
+				t.Fatal(err)
+			}
+			rctx := OptimisticRequest(ctx)
+			if _, err := b.Settings(rctx); err != nil || !betting(rctx) {
+				t.Fatalf("the request did not assume the kept generation (%v)", err)
+			}
+			if tc.move {
+				err := a.writeTx(ctx, func(tx *wtx) error {
+					_, err := tx.ExecContext(ctx, "UPDATE users SET first_name = first_name WHERE id = 5")
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := state()
+			err := tc.write(rctx)
+			after := state()
+			switch {
+			case tc.move && (!errors.Is(err, errWorldMoved) || after != before || b.Confirm(rctx)):
+				t.Fatalf("world moved: err %v, %s -> %s, confirmed %v", err, before, after, b.Confirm(rctx))
+			case !tc.move && (err != nil || after == before || !b.Confirm(rctx)):
+				t.Fatalf("world unmoved: err %v, %s -> %s, confirmed %v", err, before, after, b.Confirm(rctx))
+			}
+		})
 	}
 }

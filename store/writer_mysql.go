@@ -82,6 +82,7 @@ func (s *Store) attemptWrite(ctx context.Context, fn func(tx *wtx) error) error 
 	s.w.batches.Add(1)
 	s.w.jobs.Add(1)
 	s.w.sizes.record(1)
+	writeStarts(ctx)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return writeFailedError{err}
@@ -98,8 +99,12 @@ func (s *Store) attemptWrite(ctx context.Context, fn func(tx *wtx) error) error 
 			return writeFailedError{err}
 		}
 	}
+	if err := confirmWrite(ctx, w.Tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return writeFailedError{err}
 	}
+	writeCommitted(ctx)
 	return nil
 }
