@@ -136,22 +136,11 @@ func TestSearchNumberBounded(t *testing.T) {
 	const wait = 50 * time.Millisecond
 	st, _ := openLoaded(t, WithReadLimits(LaneLimits{Wait: wait, Timeout: 1500 * time.Millisecond}))
 	ctx := context.Background()
-	admin, err := st.UserByUsername(ctx, "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	number := "37060000001"
-	search := domain.DIDSearch{Caller: domain.Caller{User: admin}, Number: &number}
-	if _, err := st.SearchDIDs(ctx, search); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, err := st.searchNumber(ctx, search); !ok || err != nil {
-		t.Fatalf("the fast path does not answer (%v, %v)", ok, err)
-	}
+	search := fastSearch(t, st, "37060000001")
 
 	release := st.HoldReads()
 	start := time.Now()
-	_, err = st.SearchDIDs(ctx, search)
+	_, err := st.SearchDIDs(ctx, search)
 	release()
 	if waited := time.Since(start); err != domain.ErrBusy || waited < wait {
 		t.Errorf("with every slot taken: %v after %v, want ErrBusy after %v", err, waited, wait)
@@ -210,18 +199,7 @@ func TestSearchNumberLeavesOddRows(t *testing.T) {
 	sqliteOnly(t, "the SQLite read path")
 	st, path := openLoaded(t)
 	ctx := context.Background()
-	admin, err := st.UserByUsername(ctx, "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	number := "37060000001"
-	search := domain.DIDSearch{Caller: domain.Caller{User: admin}, Number: &number}
-	if _, err := st.SearchDIDs(ctx, search); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, err := st.searchNumber(ctx, search); !ok || err != nil {
-		t.Fatalf("the fast path does not answer a plain row (%v, %v)", ok, err)
-	}
+	search := fastSearch(t, st, "37060000001")
 	for _, set := range []string{"call_limit = 'x7'", "grace_time = 2.5", "closed_till = 'soon'", "closed_till = 5", "tonezone = x'6c74'"} {
 		rawExec(t, path, "UPDATE dids SET "+set+" WHERE did = '37060000001'")
 		if _, ok, err := st.searchNumber(ctx, search); ok {
@@ -263,4 +241,23 @@ func TestSearchNumberOddFileName(t *testing.T) {
 	if got, ok, err := st.searchNumber(ctx, search); !ok || err != nil || len(got) != 1 || got[0].DID.Number != number {
 		t.Errorf("fast read on %q: %+v, %v, %v", st.file, got, ok, err)
 	}
+}
+
+// fastSearch is the admin's dids_get for number, checked to be answered by
+// the general path and by the fast one.
+func fastSearch(t *testing.T, st *Store, number string) domain.DIDSearch {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := st.UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := domain.DIDSearch{Caller: domain.Caller{User: admin}, Number: &number}
+	if _, err := st.SearchDIDs(ctx, search); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := st.searchNumber(ctx, search); !ok || err != nil {
+		t.Fatalf("the fast path does not answer (%v, %v)", ok, err)
+	}
+	return search
 }

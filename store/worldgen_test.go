@@ -136,14 +136,7 @@ func TestWorldGenMovesWithCallerWrites(t *testing.T) {
 func TestWorldCacheAcrossInstances(t *testing.T) {
 	a, url := mysqlStore(t, "the world generation that MySQL instances check")
 	ctx := context.Background()
-	if err := a.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := secondInstance(t, a, url)
 	request := func() (domain.Settings, *domain.User) {
 		t.Helper()
 		rctx := OneRequest(ctx)
@@ -206,14 +199,7 @@ func TestWorldCacheAcrossInstances(t *testing.T) {
 func TestOptimisticRequestConfirms(t *testing.T) {
 	a, url := mysqlStore(t, "the world generation that MySQL instances check")
 	ctx := context.Background()
-	if err := a.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := secondInstance(t, a, url)
 	admin, err := b.UserByUsername(OneRequest(ctx), "admin") // B keeps the world
 	if err != nil {
 		t.Fatal(err)
@@ -342,14 +328,7 @@ func TestNamesAcrossInstances(t *testing.T) {
 func TestOptimisticWriteCommitsOnlyUnmoved(t *testing.T) {
 	a, url := mysqlStore(t, "the world generation that MySQL instances check")
 	ctx := context.Background()
-	if err := a.Load(ctx, demoWorld(t), false); err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := secondInstance(t, a, url)
 	admin := domain.Caller{User: &domain.User{ID: 0, Username: "admin", UserType: domain.Admin}}
 	assign := func(rctx context.Context) error {
 		_, err := b.AssignDID(rctx, domain.TrunkAssign, "did_trunk_device_assign", admin, "1", "123456789")
@@ -409,4 +388,20 @@ func TestOptimisticWriteCommitsOnlyUnmoved(t *testing.T) {
 			}
 		})
 	}
+}
+
+// secondInstance loads the demo world through a and opens a second
+// instance on the same database, closed with the test.
+func secondInstance(t *testing.T, a *Store, url string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	if err := a.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }
