@@ -157,6 +157,16 @@ func TestDIDDetailsUpdateEdits(t *testing.T) {
 	if len(a) != 2 || a[0].Data != `{"call_limit":5,"comment":"admin note","grace_time":10,"reseller_comment":"reseller note"}` {
 		t.Fatalf("action log = %+v", a)
 	}
+	// Every column the method edits is stored, each in its own column.
+	if got := e.call("did_details_update", "admin", "did_id", "21", "call_limit", "3", "grace_time", "9",
+		"language", "de", "comment", "c2", "reseller_comment", "r2"); got != "DID details successfully updated" {
+		t.Fatal(got)
+	}
+	d = e.did("37060000021")
+	if d.CallLimit != 3 || d.GraceTime != 9 || d.Language != "de" || d.Comment != "c2" || d.ResellerComment != "r2" ||
+		d.Tonezone != "lt" || d.ProviderID != 1 {
+		t.Fatalf("after a full edit: %+v", d)
+	}
 }
 
 // TestDIDDetailsUpdateReserveAndFree checks the pools reserve and free

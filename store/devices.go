@@ -17,7 +17,7 @@ import (
 // domain.ErrDeviceNotCreated.
 func (s *Store) CreateDevice(ctx context.Context, c domain.Caller, p domain.Params) (*domain.Device, error) {
 	var out *domain.Device
-	settings, err := s.Settings(ctx) // before the write: see methodInput
+	settings, err := s.Settings(ctx) // before the write: see didMethod
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 // domain.UpdateDevice and stores the device with its action log row.
 // Errors: those of domain.UpdateDevice; a failed write is an internal error.
 func (s *Store) UpdateDevice(ctx context.Context, c domain.Caller, p domain.Params) error {
-	settings, err := s.Settings(ctx) // before the write: see methodInput
+	settings, err := s.Settings(ctx) // before the write: see didMethod
 	if err != nil {
 		return err
 	}

@@ -14,33 +14,25 @@ import (
 // Errors: those of domain.CreateDID; a failed write is
 // domain.ErrDIDCreateFailed.
 func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, number string) (domain.DID, error) {
-	var out domain.DID
-	base, err := s.methodInput(ctx, c)
-	if err != nil {
-		return out, err
-	}
-	err = s.writeTx(ctx, func(tx *wtx) error {
-		in := base
-		in.Now = s.Now() // the write's own time, not the request's
+	out, err := s.didMethod(ctx, c, func(tx *wtx, in domain.DIDMethodInput) (domain.DID, error) {
 		var err error
 		if id, ok := domain.ProviderFor(c, in.Settings, rawProvider); ok {
 			if in.Provider, err = findProvider(ctx, tx, id); err != nil {
-				return err
+				return domain.DID{}, err
 			}
 		}
 		existing, err := findDID(ctx, tx, number)
 		if err != nil {
-			return err
+			return domain.DID{}, err
 		}
 		d, err := domain.CreateDID(in, number, existing != nil)
 		if err != nil {
-			return err
+			return d, err
 		}
 		if d.ID, err = insertDID(ctx, tx, d); err != nil {
-			return writeFailedError{err}
+			return d, writeFailedError{err}
 		}
-		out = d
-		return insertActionOrFail(ctx, tx, domain.DIDCreatedAction(in.Now, c, d))
+		return d, insertActionOrFail(ctx, tx, domain.DIDCreatedAction(in.Now, c, d))
 	})
 	return out, writeFailed(err, domain.ErrDIDCreateFailed)
 }
@@ -48,80 +40,71 @@ func (s *Store) CreateDID(ctx context.Context, c domain.Caller, rawProvider, num
 // UpdateDIDDetails runs did_details_update in one write transaction: the
 // DID (by did_id), the user did_user_id names and the provider
 // did_provider_id names are loaded, domain.UpdateDIDDetails decides, and the
-// row is stored with its action log row. Errors: those of
+// columns it changed are stored with the action log row. Errors: those of
 // domain.UpdateDIDDetails.
 func (s *Store) UpdateDIDDetails(ctx context.Context, c domain.Caller, p domain.Params) (domain.DID, error) {
-	var out domain.DID
-	base, err := s.methodInput(ctx, c)
-	if err != nil {
-		return out, err
-	}
-	err = s.writeTx(ctx, func(tx *wtx) error {
-		in := base
-		in.Now = s.Now() // the write's own time, not the request's
+	return s.didMethod(ctx, c, func(tx *wtx, in domain.DIDMethodInput) (domain.DID, error) {
 		var err error
 		if in.DID, err = findDIDByID(ctx, tx, p.Get("did_id")); err != nil {
-			return err
+			return domain.DID{}, err
 		}
 		if id, ok := domain.ParseID(p.Get("did_user_id")); ok {
 			if in.TargetUser, err = findUser(ctx, tx, id); err != nil {
-				return err
+				return domain.DID{}, err
 			}
 		}
 		if id, ok := domain.ParseID(p.Get("did_provider_id")); ok {
 			if in.Provider, err = findProvider(ctx, tx, id); err != nil {
-				return err
+				return domain.DID{}, err
 			}
 		}
 		after, err := domain.UpdateDIDDetails(in, p)
 		if err != nil {
-			return err
+			return after, err
 		}
-		out = after
-		if err := saveDIDDetails(ctx, tx, after); err != nil {
-			return err
-		}
-		return s.saveDIDMove(ctx, tx, c, "did_details_update", *in.DID, after)
+		return after, s.saveDIDMove(ctx, tx, c, "did_details_update", *in.DID, after)
 	})
-	return out, err
 }
 
 // CloseDID runs did_close, did_subscription_stop, did_terminate,
 // did_make_free or did_delete (move m) on the DID rawID names, in one write
 // transaction; did_delete removes the row. Errors: those of domain.CloseDID.
 func (s *Store) CloseDID(ctx context.Context, m domain.Move, c domain.Caller, rawID string) (domain.DID, error) {
+	return s.didMethod(ctx, c, func(tx *wtx, in domain.DIDMethodInput) (domain.DID, error) {
+		var err error
+		if in.DID, err = findDIDByID(ctx, tx, rawID); err != nil {
+			return domain.DID{}, err
+		}
+		after, err := domain.CloseDID(m, in)
+		if err != nil {
+			return after, err
+		}
+		if m == domain.MoveDelete {
+			return after, deleteDID(ctx, tx, in, after)
+		}
+		return after, s.saveDIDMove(ctx, tx, c, string(m), *in.DID, after)
+	})
+}
+
+// didMethod runs a DID lifecycle method: fn decides and writes in one write
+// transaction, given the caller, the settings (read before the transaction:
+// a read there would wait for a read slot while the write holds the writer
+// and, on MySQL, its row locks) and the write's own time. It returns the DID
+// fn returned when fn and the commit succeeded.
+func (s *Store) didMethod(ctx context.Context, c domain.Caller, fn func(tx *wtx, in domain.DIDMethodInput) (domain.DID, error)) (domain.DID, error) {
 	var out domain.DID
-	base, err := s.methodInput(ctx, c)
+	st, err := s.Settings(ctx)
 	if err != nil {
 		return out, err
 	}
 	err = s.writeTx(ctx, func(tx *wtx) error {
-		in := base
-		in.Now = s.Now() // the write's own time, not the request's
-		var err error
-		if in.DID, err = findDIDByID(ctx, tx, rawID); err != nil {
-			return err
+		d, err := fn(tx, domain.DIDMethodInput{Caller: c, Settings: st, Now: s.Now()})
+		if err == nil {
+			out = d
 		}
-		after, err := domain.CloseDID(m, in)
-		if err != nil {
-			return err
-		}
-		out = after
-		if m == domain.MoveDelete {
-			return deleteDID(ctx, tx, in, after)
-		}
-		return s.saveDIDMove(ctx, tx, c, string(m), *in.DID, after)
+		return err
 	})
 	return out, err
-}
-
-// methodInput starts a DIDMethodInput: caller, settings and the clock. It
-// reads the settings, so it runs before the write transaction: a read
-// there would wait for a read slot while the write holds the writer (and,
-// on MySQL, its row locks).
-func (s *Store) methodInput(ctx context.Context, c domain.Caller) (domain.DIDMethodInput, error) {
-	st, err := s.Settings(ctx)
-	return domain.DIDMethodInput{Caller: c, Settings: st, Now: s.Now()}, err
 }
 
 func deleteDID(ctx context.Context, tx *wtx, in domain.DIDMethodInput, d domain.DID) error {
@@ -133,17 +116,6 @@ func deleteDID(ctx context.Context, tx *wtx, in domain.DIDMethodInput, d domain.
 
 func insertActionOrFail(ctx context.Context, tx queryer, a domain.Action) error {
 	if err := insertAction(ctx, tx, a); err != nil {
-		return writeFailedError{err}
-	}
-	return nil
-}
-
-// saveDIDDetails stores the columns only did_details_update edits.
-func saveDIDDetails(ctx context.Context, tx *wtx, d domain.DID) error {
-	_, err := tx.ExecContext(ctx, `UPDATE dids SET provider_id = ?, language = ?, call_limit = ?,
-		comment = ?, reseller_comment = ?, grace_time = ? WHERE id = ?`,
-		nullID(d.ProviderID), d.Language, d.CallLimit, d.Comment, d.ResellerComment, d.GraceTime, d.ID)
-	if err != nil {
 		return writeFailedError{err}
 	}
 	return nil

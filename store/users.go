@@ -78,7 +78,7 @@ func (s *Store) RegisterUser(ctx context.Context, p domain.Params) (*domain.User
 	// Check first and hash before taking the write lock: bcrypt is slow on
 	// purpose, and a refused registration need not pay for it. The write
 	// transaction checks again.
-	settings, err := s.Settings(ctx) // before the write: see methodInput
+	settings, err := s.Settings(ctx) // before the write: see didMethod
 	if err != nil {
 		return nil, nil, err
 	}
