@@ -69,6 +69,12 @@ func startBinary(t *testing.T, bin string, args ...string) *binary {
 	return b
 }
 
+// kill ends the server with SIGKILL, as a crash would, and waits for it.
+func (b *binary) kill() {
+	b.cmd.Process.Kill()
+	b.cmd.Wait()
+}
+
 // stop ends the server with SIGTERM (or SIGKILL after 15s).
 func (b *binary) stop(t *testing.T) {
 	b.cmd.Process.Signal(os.Interrupt)

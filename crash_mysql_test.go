@@ -5,7 +5,6 @@ package main
 import (
 	"math/rand/v2"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ func TestCrashMySQLMorlite(t *testing.T) {
 	verified := 0
 	for round := 1; round <= mysqlCrashRounds; round++ {
 		killAfter := time.Duration(150+rand.IntN(1000)) * time.Millisecond
-		drive(clients, morlite.base, killAfter, func() { morlite.cmd.Process.Kill(); morlite.cmd.Wait() })
+		drive(clients, morlite.base, killAfter, morlite.kill)
 		morlite = startBinary(t, bin, "--db", db)
 		n, applied := verifyCrash(t, db, clients, seen)
 		verified += n
@@ -98,22 +97,4 @@ func crashClients0() []*crashClient {
 		}
 	}
 	return clients
-}
-
-// drive runs every client against base and calls kill after killAfter;
-// it returns when every client has stopped.
-func drive(clients []*crashClient, base string, killAfter time.Duration, kill func()) {
-	var wg sync.WaitGroup
-	deadline := time.Now().Add(crashRoundMax)
-	for _, c := range clients {
-		c.answered, c.inflight, c.errors = nil, nil, nil
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.run(base, deadline)
-		}()
-	}
-	time.Sleep(killAfter)
-	kill()
-	wg.Wait()
 }

@@ -77,7 +77,7 @@ func TestCrashDurability(t *testing.T) {
 	verified, inflightApplied := 0, 0
 	for round := 1; round <= crashRounds; round++ {
 		killAfter := time.Duration(150+rand.IntN(1000)) * time.Millisecond
-		driveUntilKilled(t, srv, clients, killAfter)
+		drive(clients, srv.base, killAfter, srv.kill)
 		srv = startBinary(t, bin, "--db", db)
 		n, applied := verifyCrash(t, db, clients, seen)
 		verified += n
@@ -92,9 +92,9 @@ func TestCrashDurability(t *testing.T) {
 		crashRounds, verified, inflightApplied, crashClients)
 }
 
-// driveUntilKilled runs every client until the server dies, and SIGKILLs it
-// after killAfter.
-func driveUntilKilled(t *testing.T, srv *binary, clients []*crashClient, killAfter time.Duration) {
+// drive runs every client against base and calls kill after killAfter;
+// it returns when every client has stopped.
+func drive(clients []*crashClient, base string, killAfter time.Duration, kill func()) {
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(crashRoundMax)
 	for _, c := range clients {
@@ -102,14 +102,11 @@ func driveUntilKilled(t *testing.T, srv *binary, clients []*crashClient, killAft
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.run(srv.base, deadline)
+			c.run(base, deadline)
 		}()
 	}
 	time.Sleep(killAfter)
-	if err := srv.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	srv.cmd.Wait()
+	kill()
 	wg.Wait()
 }
 
