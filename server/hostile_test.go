@@ -283,19 +283,7 @@ func (h *hostileEnv) dataVersion() int64 {
 
 // checksum digests CHECKSUM TABLE of every table of a MySQL database.
 func (h *hostileEnv) checksum() int64 {
-	rows, err := h.db.Query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
-	sort.Strings(tables)
-	rows, err = h.db.Query("CHECKSUM TABLE " + strings.Join(tables, ", "))
+	rows, err := h.db.Query("CHECKSUM TABLE " + strings.Join(tableNames(h.t, h.db), ", "))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -356,8 +344,9 @@ func wellFormed(body string) bool {
 	}
 }
 
-// dumpTables is every row of every table, as text.
-func dumpTables(t *testing.T, db *sql.DB) string {
+// tableNames lists the database's tables by name, on the engine the suite
+// runs on.
+func tableNames(t *testing.T, db *sql.DB) []string {
 	t.Helper()
 	list := "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"
 	if mariadbtest.Enabled() {
@@ -367,15 +356,23 @@ func dumpTables(t *testing.T, db *sql.DB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	var tables []string
 	for rows.Next() {
 		var n string
-		rows.Scan(&n)
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		tables = append(tables, n)
 	}
-	rows.Close()
+	return tables
+}
+
+// dumpTables is every row of every table, as text.
+func dumpTables(t *testing.T, db *sql.DB) string {
+	t.Helper()
 	var b strings.Builder
-	for _, table := range tables {
+	for _, table := range tableNames(t, db) {
 		b.WriteString(table + "\n")
 		r, err := db.Query(`SELECT * FROM "` + table + `" ORDER BY 1`)
 		if err != nil {
