@@ -70,6 +70,6 @@ func TestDIDsGetLongPatterns(t *testing.T) {
 		})
 	}
 	w := e.loginAs("admin")
-	a := w.get(web.DIDListPath + "?search_did_number=" + strings.Repeat("3%25", 30000))
+	a := w.Get(web.DIDListPath + "?search_did_number=" + strings.Repeat("3%25", 30000))
 	wantPage(t, a, 200, `id="dids-error" role="status">No DIDs found`)
 }

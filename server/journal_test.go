@@ -75,16 +75,16 @@ func TestJournalMasksSecrets(t *testing.T) {
 	}
 	raw := e.sandboxCall(http.MethodGet, sandbox.RequestsPath, "secret").Body.String()
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
-	page := w.get(sandbox.JournalPagePath)
-	if page.status != http.StatusOK || !strings.Contains(page.body, "hash=***") || !strings.Contains(page.body, "p=***") {
-		t.Fatalf("journal page: HTTP %d\n%s", page.status, page.body)
+	w.Login("admin", demoLogins["admin"])
+	page := w.Get(sandbox.JournalPagePath)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "hash=***") || !strings.Contains(page.Body, "p=***") {
+		t.Fatalf("journal page: HTTP %d\n%s", page.Status, page.Body)
 	}
 	for _, s := range secrets {
 		if strings.Contains(raw, s) {
 			t.Errorf("the journal's JSON holds %q:\n%s", s, raw)
 		}
-		if strings.Contains(page.body, s) {
+		if strings.Contains(page.Body, s) {
 			t.Errorf("the journal page holds %q", s)
 		}
 	}
@@ -200,9 +200,9 @@ func TestJournalOff(t *testing.T) {
 		t.Fatalf("journal off: HTTP %d %q", rec.Code, rec.Body)
 	}
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
-	if a := w.get(sandbox.JournalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, "The request journal is off") {
-		t.Fatalf("journal page with the journal off: HTTP %d\n%s", a.status, a.body)
+	w.Login("admin", demoLogins["admin"])
+	if a := w.Get(sandbox.JournalPagePath); a.Status != http.StatusOK || !strings.Contains(a.Body, "The request journal is off") {
+		t.Fatalf("journal page with the journal off: HTTP %d\n%s", a.Status, a.Body)
 	}
 }
 
@@ -213,27 +213,27 @@ func TestJournalPage(t *testing.T) {
 	e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2")
 	e.post("dids_get", sign("dids_get", "admin"))
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
-	a := w.get(sandbox.JournalPagePath)
-	first, second := strings.Index(a.body, ">dids_get</a>"), strings.Index(a.body, ">did_device_assign</a>")
-	if a.status != http.StatusOK || first < 0 || second < first || !strings.Contains(a.body, "Device assigned to DID") {
-		t.Fatalf("journal page (newest first): HTTP %d\n%s", a.status, a.body)
+	w.Login("admin", demoLogins["admin"])
+	a := w.Get(sandbox.JournalPagePath)
+	first, second := strings.Index(a.Body, ">dids_get</a>"), strings.Index(a.Body, ">did_device_assign</a>")
+	if a.Status != http.StatusOK || first < 0 || second < first || !strings.Contains(a.Body, "Device assigned to DID") {
+		t.Fatalf("journal page (newest first): HTTP %d\n%s", a.Status, a.Body)
 	}
-	if !strings.Contains(a.body, `href="/billing/sandbox/requests?method=dids_get"`) {
-		t.Fatalf("no filter link on the method:\n%s", a.body)
+	if !strings.Contains(a.Body, `href="/billing/sandbox/requests?method=dids_get"`) {
+		t.Fatalf("no filter link on the method:\n%s", a.Body)
 	}
-	if a := w.get(sandbox.JournalPagePath + "?method=dids_get"); strings.Contains(a.body, ">did_device_assign</a>") || !strings.Contains(a.body, ">dids_get</a>") {
-		t.Fatalf("method filter:\n%s", a.body)
+	if a := w.Get(sandbox.JournalPagePath + "?method=dids_get"); strings.Contains(a.Body, ">did_device_assign</a>") || !strings.Contains(a.Body, ">dids_get</a>") {
+		t.Fatalf("method filter:\n%s", a.Body)
 	}
-	a = w.post(sandbox.JournalClearPath, nil)
-	if a.status != http.StatusSeeOther || a.location != sandbox.JournalPagePath {
-		t.Fatalf("clear: HTTP %d to %q", a.status, a.location)
+	a = w.Post(sandbox.JournalClearPath, nil)
+	if a.Status != http.StatusSeeOther || a.Location != sandbox.JournalPagePath {
+		t.Fatalf("clear: HTTP %d to %q", a.Status, a.Location)
 	}
-	if a := w.get(sandbox.JournalPagePath); !strings.Contains(a.body, "Request journal cleared") || strings.Contains(a.body, ">dids_get</a>") {
-		t.Fatalf("after clear:\n%s", a.body)
+	if a := w.Get(sandbox.JournalPagePath); !strings.Contains(a.Body, "Request journal cleared") || strings.Contains(a.Body, ">dids_get</a>") {
+		t.Fatalf("after clear:\n%s", a.Body)
 	}
-	if a := w.post(sandbox.JournalClearPath, url.Values{"csrf": {"forged"}}); a.status != http.StatusForbidden {
-		t.Fatalf("clear without the CSRF token: HTTP %d", a.status)
+	if a := w.Post(sandbox.JournalClearPath, url.Values{"csrf": {"forged"}}); a.Status != http.StatusForbidden {
+		t.Fatalf("clear without the CSRF token: HTTP %d", a.Status)
 	}
 }
 
@@ -343,11 +343,11 @@ func TestJournalPageShowsTheNewest200(t *testing.T) {
 		e.srv.journal(api.Observation{Time: time.Now(), Method: fmt.Sprintf("m%03d", i), Status: http.StatusOK})
 	}
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
-	a := w.get(sandbox.JournalPagePath)
-	shown := regexp.MustCompile(`>(m\d{3})</a>`).FindAllStringSubmatch(a.body, -1)
-	if a.status != http.StatusOK || len(shown) != 200 {
-		t.Fatalf("journal page: HTTP %d, %d entries shown, want 200", a.status, len(shown))
+	w.Login("admin", demoLogins["admin"])
+	a := w.Get(sandbox.JournalPagePath)
+	shown := regexp.MustCompile(`>(m\d{3})</a>`).FindAllStringSubmatch(a.Body, -1)
+	if a.Status != http.StatusOK || len(shown) != 200 {
+		t.Fatalf("journal page: HTTP %d, %d entries shown, want 200", a.Status, len(shown))
 	}
 	if shown[0][1] != "m250" || shown[199][1] != "m051" {
 		t.Fatalf("page shows %s..%s, want the newest first: m250..m051", shown[0][1], shown[199][1])

@@ -24,10 +24,10 @@ func TestScanShedAnswersBusy(t *testing.T) {
 	if got := e.list("admin", "search_did_number", "37060000021"); got != "37060000021" {
 		t.Errorf("exact lookup: %q", got)
 	}
-	a := e.loginAs("admin").get(web.DIDListPath)
+	a := e.loginAs("admin").Get(web.DIDListPath)
 	wantPage(t, a, http.StatusServiceUnavailable, "<title>Server busy · morlite</title>")
-	if a.header.Get("Retry-After") != "1" {
-		t.Errorf("page Retry-After %q", a.header.Get("Retry-After"))
+	if a.Header.Get("Retry-After") != "1" {
+		t.Errorf("page Retry-After %q", a.Header.Get("Retry-After"))
 	}
 }
 
@@ -56,8 +56,8 @@ func TestReadShedAnswersBusy(t *testing.T) {
 			}
 		}
 		for _, p := range pages {
-			if a := w.get(p); a.status != http.StatusOK {
-				t.Errorf("%s: HTTP %d", p, a.status)
+			if a := w.Get(p); a.Status != http.StatusOK {
+				t.Errorf("%s: HTTP %d", p, a.Status)
 			}
 		}
 	}
@@ -81,10 +81,10 @@ func TestReadShedAnswersBusy(t *testing.T) {
 		t.Errorf("a scan with reads held: %q, want %q", got, wantScan)
 	}
 	for _, p := range pages {
-		a := w.get(p)
+		a := w.Get(p)
 		wantPage(t, a, http.StatusServiceUnavailable, "<title>Server busy · morlite</title>")
-		if a.header.Get("Retry-After") != "1" {
-			t.Errorf("%s: Retry-After %q", p, a.header.Get("Retry-After"))
+		if a.Header.Get("Retry-After") != "1" {
+			t.Errorf("%s: Retry-After %q", p, a.Header.Get("Retry-After"))
 		}
 	}
 	release()

@@ -89,7 +89,7 @@ func TestFaultErrorTwiceThenThrough(t *testing.T) {
 	if len(rules) != 1 || rules[0].Fired != 2 || *rules[0].Remaining != 0 {
 		t.Errorf("rules after firing: %+v", rules)
 	}
-	if page := e.loggedIn("admin").get(sandbox.JournalPagePath).body; strings.Count(page, ">fault 1</span>") != 2 {
+	if page := e.loggedIn("admin").Get(sandbox.JournalPagePath).Body; strings.Count(page, ">fault 1</span>") != 2 {
 		t.Errorf("the journal page does not mark the two requests the rule touched")
 	}
 }

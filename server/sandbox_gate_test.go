@@ -154,7 +154,7 @@ func hammer(stop <-chan struct{}, errs chan<- error, n *atomic.Int64, check func
 }
 
 func checkHomePage(w *webClient) error {
-	resp, err := w.http.Get(w.base + web.HomePath)
+	resp, err := w.HTTP.Get(w.Base + web.HomePath)
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func checkOneWorld(e *env, key, own, other string) error {
 func TestResetBetweenTwoWorldsNeverMixesThem(t *testing.T) {
 	e, keys := twoWorlds(t)
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
+	w.Login("admin", demoLogins["admin"])
 	checks := []func() error{func() error { return checkHomePage(w) }}
 	for i := range 4 {
 		key, own, other := keys[i%2], "<did>37060000001</did>", "<did>37160000001</did>"

@@ -142,25 +142,25 @@ func TestSnapshotSurvivesRestartAndReset(t *testing.T) {
 func TestSnapshotPagePanel(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
+	w.Login("admin", demoLogins["admin"])
 	before := e.dump()
 	a := w.postFollow(sandbox.SnapshotPagePath, url.Values{"name": {"clean"}})
-	if !strings.Contains(a.body, "Snapshot clean taken (14 users, 10 devices, 14 DIDs)") {
-		t.Fatalf("take: %s", a.body)
+	if !strings.Contains(a.Body, "Snapshot clean taken (14 users, 10 devices, 14 DIDs)") {
+		t.Fatalf("take: %s", a.Body)
 	}
-	if !strings.Contains(a.body, `<option value="clean">clean (`) {
+	if !strings.Contains(a.Body, `<option value="clean">clean (`) {
 		t.Fatal("the panel does not list the snapshot")
 	}
 	if got := e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2"); got != "Device assigned to DID" {
 		t.Fatal(got)
 	}
 	a = w.postFollow(sandbox.SnapshotPagePath, url.Values{"name": {"clean"}, "restore": {"1"}})
-	if !strings.Contains(a.body, "Snapshot clean restored (14 users, 10 devices, 14 DIDs)") || e.dump() != before {
-		t.Fatalf("restore: %s", a.body)
+	if !strings.Contains(a.Body, "Snapshot clean restored (14 users, 10 devices, 14 DIDs)") || e.dump() != before {
+		t.Fatalf("restore: %s", a.Body)
 	}
 	a = w.postFollow(sandbox.SnapshotPagePath, url.Values{"name": {"clean"}})
-	if !strings.Contains(a.body, "a snapshot named clean exists") {
-		t.Fatalf("a taken name: %s", a.body)
+	if !strings.Contains(a.Body, "a snapshot named clean exists") {
+		t.Fatalf("a taken name: %s", a.Body)
 	}
 }
 
@@ -294,10 +294,10 @@ func (e *env) checkSnapshotPlus(snap *domain.World, ok int64, round int) {
 
 // postFollow posts a page form and opens the page it redirects to.
 func (w *webClient) postFollow(path string, form url.Values) webAnswer {
-	w.t.Helper()
-	a := w.post(path, form)
-	if a.status != http.StatusSeeOther {
-		w.t.Fatalf("POST %s: HTTP %d, want a redirect: %s", path, a.status, a.body)
+	w.T.Helper()
+	a := w.Post(path, form)
+	if a.Status != http.StatusSeeOther {
+		w.T.Fatalf("POST %s: HTTP %d, want a redirect: %s", path, a.Status, a.Body)
 	}
-	return w.get(a.location)
+	return w.Get(a.Location)
 }

@@ -48,21 +48,21 @@ func (e *env) sandboxCall(method, path, bearer string) *httptest.ResponseRecorde
 // (the jar keeps it for /billing/ only, as a browser does) and, when asked,
 // its CSRF token as X-CSRF-Token.
 func (w *webClient) sandboxCall(method, path string, withCSRF bool) webAnswer {
-	w.t.Helper()
-	req, err := http.NewRequest(method, w.base+path, nil)
+	w.T.Helper()
+	req, err := http.NewRequest(method, w.Base+path, nil)
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	billing, _ := url.Parse(w.base + "/billing/")
-	for _, ck := range w.http.Jar.Cookies(billing) {
+	billing, _ := url.Parse(w.Base + "/billing/")
+	for _, ck := range w.HTTP.Jar.Cookies(billing) {
 		if ck.Name == web.SessionCookie {
 			req.Header.Set("Cookie", ck.Name+"="+ck.Value)
 		}
 	}
 	if withCSRF {
-		req.Header.Set("X-CSRF-Token", w.csrf)
+		req.Header.Set("X-CSRF-Token", w.CSRF)
 	}
-	return w.send(req)
+	return w.Send(req)
 }
 
 // sandboxOK is each JSON endpoint with the status it answers the admin.
@@ -124,50 +124,50 @@ func TestSandboxEmptySecretNeverMatches(t *testing.T) {
 func TestSandboxSessions(t *testing.T) {
 	e := newSandboxEnv(t, demoYAML)
 	admin := e.browser()
-	admin.login("admin", demoLogins["admin"])
+	admin.Login("admin", demoLogins["admin"])
 	for _, ep := range sandboxOK {
-		if a := admin.sandboxCall(ep.method, ep.path, true); a.status != ep.status {
-			t.Errorf("admin session %s %s: HTTP %d %s", ep.method, ep.path, a.status, a.body)
+		if a := admin.sandboxCall(ep.method, ep.path, true); a.Status != ep.status {
+			t.Errorf("admin session %s %s: HTTP %d %s", ep.method, ep.path, a.Status, a.Body)
 		}
 		a := admin.sandboxCall(ep.method, ep.path, false)
 		if ep.method == http.MethodGet {
-			if a.status != http.StatusOK {
-				t.Errorf("admin session GET without CSRF: HTTP %d", a.status)
+			if a.Status != http.StatusOK {
+				t.Errorf("admin session GET without CSRF: HTTP %d", a.Status)
 			}
 			continue
 		}
-		checkJSONError(t, "admin session without CSRF: "+ep.method+" "+ep.path, a.status, http.StatusForbidden, a.body)
-		token := admin.csrf
-		admin.csrf = "forged"
+		checkJSONError(t, "admin session without CSRF: "+ep.method+" "+ep.path, a.Status, http.StatusForbidden, a.Body)
+		token := admin.CSRF
+		admin.CSRF = "forged"
 		a = admin.sandboxCall(ep.method, ep.path, true)
-		admin.csrf = token
-		checkJSONError(t, "admin session with a forged CSRF token: "+ep.method+" "+ep.path, a.status, http.StatusForbidden, a.body)
+		admin.CSRF = token
+		checkJSONError(t, "admin session with a forged CSRF token: "+ep.method+" "+ep.path, a.Status, http.StatusForbidden, a.Body)
 	}
 	for _, u := range []string{"reseller", "accountant"} {
 		w := e.browser()
-		w.login(u, demoLogins[u])
+		w.Login(u, demoLogins[u])
 		for _, ep := range sandboxOK {
 			a := w.sandboxCall(ep.method, ep.path, true)
-			checkJSONError(t, u+" session "+ep.method+" "+ep.path, a.status, http.StatusForbidden, a.body)
+			checkJSONError(t, u+" session "+ep.method+" "+ep.path, a.Status, http.StatusForbidden, a.Body)
 		}
-		for _, a := range []webAnswer{w.get(sandbox.JournalPagePath), w.post(sandbox.JournalClearPath, nil), w.post(sandbox.ResetPagePath, nil)} {
-			if a.status != http.StatusForbidden {
-				t.Errorf("%s on the sandbox page: HTTP %d", u, a.status)
+		for _, a := range []webAnswer{w.Get(sandbox.JournalPagePath), w.Post(sandbox.JournalClearPath, nil), w.Post(sandbox.ResetPagePath, nil)} {
+			if a.Status != http.StatusForbidden {
+				t.Errorf("%s on the sandbox page: HTTP %d", u, a.Status)
 			}
 		}
-		if home := w.get(web.HomePath); strings.Contains(navOf(home.body), sandbox.JournalPagePath) {
+		if home := w.Get(web.HomePath); strings.Contains(navOf(home.Body), sandbox.JournalPagePath) {
 			t.Errorf("%s sees the Requests link", u)
 		}
 	}
-	if home := admin.get(web.HomePath); !strings.Contains(navOf(home.body), sandbox.JournalPagePath) {
-		t.Errorf("the admin does not see the Requests link:\n%s", home.body)
+	if home := admin.Get(web.HomePath); !strings.Contains(navOf(home.Body), sandbox.JournalPagePath) {
+		t.Errorf("the admin does not see the Requests link:\n%s", home.Body)
 	}
 	out := e.browser()
-	if a := out.get(sandbox.JournalPagePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath) {
-		t.Errorf("logged out journal page: HTTP %d to %q", a.status, a.location)
+	if a := out.Get(sandbox.JournalPagePath); a.Status != http.StatusSeeOther || !strings.HasPrefix(a.Location, web.LoginPath) {
+		t.Errorf("logged out journal page: HTTP %d to %q", a.Status, a.Location)
 	}
-	if a := out.post(sandbox.ResetPagePath, url.Values{"csrf": {"x"}}); a.status != http.StatusForbidden {
-		t.Errorf("logged out reset form: HTTP %d", a.status)
+	if a := out.Post(sandbox.ResetPagePath, url.Values{"csrf": {"x"}}); a.Status != http.StatusForbidden {
+		t.Errorf("logged out reset form: HTTP %d", a.Status)
 	}
 }
 
@@ -185,7 +185,7 @@ func navOf(body string) string {
 func TestSandboxOff(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	admin := e.browser()
-	admin.login("admin", demoLogins["admin"])
+	admin.Login("admin", demoLogins["admin"])
 	paths := []struct{ method, path string }{
 		{http.MethodGet, sandbox.RequestsPath}, {http.MethodDelete, sandbox.RequestsPath}, {http.MethodPost, sandbox.ResetPath},
 		{http.MethodGet, sandbox.JournalPagePath}, {http.MethodPost, sandbox.JournalClearPath}, {http.MethodPost, sandbox.ResetPagePath},
@@ -194,17 +194,17 @@ func TestSandboxOff(t *testing.T) {
 		if rec := e.sandboxCall(p.method, p.path, "secret"); rec.Code != http.StatusNotFound {
 			t.Errorf("bearer %s %s: HTTP %d", p.method, p.path, rec.Code)
 		}
-		if a := admin.sandboxCall(p.method, p.path, true); a.status != http.StatusNotFound {
-			t.Errorf("admin session %s %s: HTTP %d", p.method, p.path, a.status)
+		if a := admin.sandboxCall(p.method, p.path, true); a.Status != http.StatusNotFound {
+			t.Errorf("admin session %s %s: HTTP %d", p.method, p.path, a.Status)
 		}
 	}
-	if a := admin.get(sandbox.JournalPagePath); a.status != http.StatusNotFound {
-		t.Errorf("journal page: HTTP %d", a.status)
+	if a := admin.Get(sandbox.JournalPagePath); a.Status != http.StatusNotFound {
+		t.Errorf("journal page: HTTP %d", a.Status)
 	}
-	if a := admin.post(sandbox.ResetPagePath, nil); a.status != http.StatusNotFound {
-		t.Errorf("reset form: HTTP %d", a.status)
+	if a := admin.Post(sandbox.ResetPagePath, nil); a.Status != http.StatusNotFound {
+		t.Errorf("reset form: HTTP %d", a.Status)
 	}
-	if home := admin.get(web.HomePath); strings.Contains(navOf(home.body), sandbox.JournalPagePath) {
+	if home := admin.Get(web.HomePath); strings.Contains(navOf(home.Body), sandbox.JournalPagePath) {
 		t.Error("the Requests link shows with sandbox mode off")
 	}
 }
@@ -267,13 +267,13 @@ func TestResetRestoresFixtures(t *testing.T) {
 
 	e.call("did_device_unassign", "admin", "did", "37060000006")
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
-	w.get(sandbox.JournalPagePath)
-	if a := w.post(sandbox.ResetPagePath, nil); a.status != http.StatusSeeOther || a.location != sandbox.JournalPagePath {
-		t.Fatalf("reset form: HTTP %d to %q", a.status, a.location)
+	w.Login("admin", demoLogins["admin"])
+	w.Get(sandbox.JournalPagePath)
+	if a := w.Post(sandbox.ResetPagePath, nil); a.Status != http.StatusSeeOther || a.Location != sandbox.JournalPagePath {
+		t.Fatalf("reset form: HTTP %d to %q", a.Status, a.Location)
 	}
-	if a := w.get(sandbox.JournalPagePath); !strings.Contains(a.body, "Database reset to the test fixture: 14 users, 14 DIDs") {
-		t.Fatalf("no flash after the reset form:\n%s", a.body)
+	if a := w.Get(sandbox.JournalPagePath); !strings.Contains(a.Body, "Database reset to the test fixture: 14 users, 14 DIDs") {
+		t.Fatalf("no flash after the reset form:\n%s", a.Body)
 	}
 	if after := e.dump(); after != before {
 		t.Fatal("the reset form did not restore the fixture")
@@ -356,7 +356,7 @@ func TestResetKeepsJournalAndSessions(t *testing.T) {
 	e.call("did_device_unassign", "admin", "did", "37060000006")
 	e.post("dids_get", sign("dids_get", "admin"))
 	w := e.browser()
-	w.login("admin", demoLogins["admin"])
+	w.Login("admin", demoLogins["admin"])
 	ids := func() string {
 		var s []string
 		for _, en := range e.journalEntries("") {
@@ -369,13 +369,13 @@ func TestResetKeepsJournalAndSessions(t *testing.T) {
 	if got := ids(); got != want {
 		t.Fatalf("journal after POST /sandbox/reset: %q, want %q", got, want)
 	}
-	if a := w.post(sandbox.ResetPagePath, nil); a.status != http.StatusSeeOther || a.location != sandbox.JournalPagePath {
-		t.Fatalf("reset form: HTTP %d to %q", a.status, a.location)
+	if a := w.Post(sandbox.ResetPagePath, nil); a.Status != http.StatusSeeOther || a.Location != sandbox.JournalPagePath {
+		t.Fatalf("reset form: HTTP %d to %q", a.Status, a.Location)
 	}
 	if got := ids(); got != want {
 		t.Fatalf("journal after the reset form: %q, want %q", got, want)
 	}
-	if a := w.get(sandbox.JournalPagePath); a.status != http.StatusOK || !strings.Contains(a.body, ">dids_get</a>") {
-		t.Fatalf("the page session or the journal did not survive the reset: HTTP %d to %q", a.status, a.location)
+	if a := w.Get(sandbox.JournalPagePath); a.Status != http.StatusOK || !strings.Contains(a.Body, ">dids_get</a>") {
+		t.Fatalf("the page session or the journal did not survive the reset: HTTP %d to %q", a.Status, a.Location)
 	}
 }

@@ -27,18 +27,18 @@ type pageOutcome struct {
 
 // submit posts a form and follows the redirect.
 func (w *webClient) submit(path string, form url.Values) pageOutcome {
-	w.t.Helper()
-	a := w.post(path, form)
-	if a.status != http.StatusSeeOther {
-		return pageOutcome{status: a.status, body: a.body}
+	w.T.Helper()
+	a := w.Post(path, form)
+	if a.Status != http.StatusSeeOther {
+		return pageOutcome{status: a.Status, body: a.Body}
 	}
-	return w.outcome(w.get(a.location))
+	return w.outcome(w.Get(a.Location))
 }
 
 // outcome reads the flash of a page.
 func (w *webClient) outcome(a webAnswer) pageOutcome {
-	o := pageOutcome{status: a.status, body: a.body}
-	if m := flashLine.FindStringSubmatch(a.body); m != nil {
+	o := pageOutcome{status: a.Status, body: a.Body}
+	if m := flashLine.FindStringSubmatch(a.Body); m != nil {
 		o.text, o.ok = html.UnescapeString(m[2]), m[1] == "ok"
 	}
 	return o
@@ -52,7 +52,7 @@ func (e *env) loggedIn(user string) *webClient {
 	if pw == "" {
 		pw = demoLogins[user]
 	}
-	w.login(user, pw)
+	w.Login(user, pw)
 	return w
 }
 
@@ -96,9 +96,9 @@ func wantOnPlan(t *testing.T, e *env, number string, st domain.Status, plan, use
 func TestDIDWalksOntoADialplanAndOff(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
-	page := w.get(web.DIDEditPath + "2")
-	if !strings.Contains(page.body, `action="/billing/dids/edit/2/dialplan"`) || !strings.Contains(page.body, `<optgroup label="Authorization by PIN"><option value="1">PIN access</option>`) {
-		t.Fatalf("the DID edit page offers no dial plan: %s", page.body)
+	page := w.Get(web.DIDEditPath + "2")
+	if !strings.Contains(page.Body, `action="/billing/dids/edit/2/dialplan"`) || !strings.Contains(page.Body, `<optgroup label="Authorization by PIN"><option value="1">PIN access</option>`) {
+		t.Fatalf("the DID edit page offers no dial plan: %s", page.Body)
 	}
 	o := w.submit(web.DIDEditPath+"2/dialplan", dpForm("dp_id", "1"))
 	wantFlash(t, "assign", o, "DID assigned to Dial Plan: PIN access", true)
@@ -172,14 +172,14 @@ func TestDIDOntoDialplanRefusals(t *testing.T) {
 func TestDialplanRights(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	acc := e.loggedIn("accountant")
-	if strings.Contains(acc.get(web.HomePath).body, web.DialplanListPath) {
+	if strings.Contains(acc.Get(web.HomePath).Body, web.DialplanListPath) {
 		t.Error("an accountant is offered the Dial Plans link")
 	}
-	if n := strings.Count(e.loggedIn("reseller").get(web.HomePath).body, `href="`+web.DialplanListPath+`"`); n != 2 {
+	if n := strings.Count(e.loggedIn("reseller").Get(web.HomePath).Body, `href="`+web.DialplanListPath+`"`); n != 2 {
 		t.Errorf("the reseller's start page links Dial Plans %d times, want 2 (navigation and list)", n)
 	}
-	wantRefusal(t, "accountant's list", acc.outcome(acc.get(web.DialplanListPath)), "You are not authorized to view this page")
-	wantRefusal(t, "accountant's new", acc.outcome(acc.get(web.DialplanNewPath)), "You are not authorized to view this page")
+	wantRefusal(t, "accountant's list", acc.outcome(acc.Get(web.DialplanListPath)), "You are not authorized to view this page")
+	wantRefusal(t, "accountant's new", acc.outcome(acc.Get(web.DialplanNewPath)), "You are not authorized to view this page")
 	wantRefusal(t, "accountant's create", acc.submit(web.DialplanCreatePath, dpForm("dialplan[name]", "x", "dialplan[dptype]", "ivr")), "You are not authorized to view this page")
 	o := acc.submit(web.DIDEditPath+"2/dialplan", dpForm("dp_id", "1"))
 	wantFlash(t, "accountant assigns", o, "DID assigned to Dial Plan: PIN access", true)
@@ -195,12 +195,12 @@ func TestDialplanRights(t *testing.T) {
 
 // followOnce opens path and the page it redirects to.
 func followOnce(w *webClient, path string) webAnswer {
-	w.t.Helper()
-	a := w.get(path)
-	if a.status != http.StatusSeeOther {
-		w.t.Fatalf("GET %s: HTTP %d, want a redirect", path, a.status)
+	w.T.Helper()
+	a := w.Get(path)
+	if a.Status != http.StatusSeeOther {
+		w.T.Fatalf("GET %s: HTTP %d, want a redirect", path, a.Status)
 	}
-	return w.get(a.location)
+	return w.Get(a.Location)
 }
 
 // TestResellerDialplan: a reseller makes a plan with his user's device,
@@ -219,7 +219,7 @@ func TestResellerDialplan(t *testing.T) {
 	} {
 		o := w.submit(web.DialplanCreatePath, dpForm("dialplan[name]", tc.name, "dialplan[dptype]", "authbypin", "users_device", tc.device))
 		if tc.text == "Please enter name" {
-			o = w.outcome(webAnswer{status: o.status, body: o.body})
+			o = w.outcome(webAnswer{Status: o.status, Body: o.body})
 		}
 		wantFlash(t, "create "+tc.name+" with device "+tc.device, o, tc.text, false)
 	}
@@ -280,12 +280,12 @@ func TestDialplanUpdateFreesItsDevice(t *testing.T) {
 	if body := deleteDevice(); !strings.Contains(body, "Device has Dial Plans - we cannot delete it") {
 		t.Fatalf("device_delete: %s", body)
 	}
-	edit := w.get(web.DialplanEditPath + "30")
-	if !strings.Contains(edit.body, "Edit Dial Plan") || !strings.Contains(edit.body, `value="Callback"`) {
-		t.Fatalf("edit page: %s", edit.body)
+	edit := w.Get(web.DialplanEditPath + "30")
+	if !strings.Contains(edit.Body, "Edit Dial Plan") || !strings.Contains(edit.Body, `value="Callback"`) {
+		t.Fatalf("edit page: %s", edit.Body)
 	}
 	o := w.submit(web.DialplanUpdatePath+"30", dpForm("dialplan[name]", ""))
-	wantFlash(t, "blank name", w.outcome(webAnswer{status: o.status, body: o.body}), "Please enter name", false)
+	wantFlash(t, "blank name", w.outcome(webAnswer{Status: o.status, Body: o.body}), "Please enter name", false)
 	o = w.submit(web.DialplanUpdatePath+"30", dpForm("users_device", ""))
 	wantFlash(t, "no name field", o, "Access Denied", false)
 	o = w.submit(web.DialplanUpdatePath+"30", dpForm("dialplan[name]", strings.Repeat("n", 51), "users_device", ""))
@@ -312,15 +312,15 @@ func TestDialplanUpdateFreesItsDevice(t *testing.T) {
 func TestDialplanList(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
-	a := w.get(web.DialplanListPath)
+	a := w.Get(web.DialplanListPath)
 	for _, want := range []string{"<h1>Dial Plans</h1>", `href="/billing/dialplans/new"`, "<h2>Calling Cards</h2>",
 		"<h2>Authorization by PIN</h2>", `<a href="/billing/dids/edit/3">37060000002</a>`,
 		"<td>SIP/", "Assign DID", "Are you sure?"} {
-		if !strings.Contains(a.body, want) {
+		if !strings.Contains(a.Body, want) {
 			t.Errorf("the list lacks %q", want)
 		}
 	}
-	if strings.Index(a.body, "Calling Cards") > strings.Index(a.body, "Authorization by PIN") {
+	if strings.Index(a.Body, "Calling Cards") > strings.Index(a.Body, "Authorization by PIN") {
 		t.Error("sections out of MOR's order")
 	}
 	o := w.submit(web.DialplanAddDIDPath+"30", dpForm("did_id", "2"))
@@ -347,9 +347,9 @@ func (e *env) world() *domain.World {
 func TestDialplanInterval(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loggedIn("admin")
-	page := w.get(web.IntervalPagePath + "?from=37060000001&till=37060000004")
-	if !strings.Contains(page.body, "DIDs interval: 37060000001 - 37060000004") || !strings.Contains(page.body, "DIDs quantity: 4") {
-		t.Fatalf("interval page: %s", page.body)
+	page := w.Get(web.IntervalPagePath + "?from=37060000001&till=37060000004")
+	if !strings.Contains(page.Body, "DIDs interval: 37060000001 - 37060000004") || !strings.Contains(page.Body, "DIDs quantity: 4") {
+		t.Fatalf("interval page: %s", page.Body)
 	}
 	before := e.didRows()
 	for _, tc := range []struct{ from, till, dp, notice, line string }{
@@ -359,18 +359,18 @@ func TestDialplanInterval(t *testing.T) {
 		{"99990", "99999", "30", "DID(s) were not updated", "* No DIDs found. Please check interval"},
 		{"37060000001", "37060000004", "999", "Dial Plan was not found", ""},
 	} {
-		a := w.post(web.IntervalAssignPath, dpForm("from", tc.from, "till", tc.till, "dp_id", tc.dp))
-		if a.status != http.StatusOK || !strings.Contains(a.body, "<p>"+tc.notice+"</p>") || !strings.Contains(a.body, tc.line) {
-			t.Errorf("%s..%s onto %s: HTTP %d, want %q %q", tc.from, tc.till, tc.dp, a.status, tc.notice, tc.line)
+		a := w.Post(web.IntervalAssignPath, dpForm("from", tc.from, "till", tc.till, "dp_id", tc.dp))
+		if a.Status != http.StatusOK || !strings.Contains(a.Body, "<p>"+tc.notice+"</p>") || !strings.Contains(a.Body, tc.line) {
+			t.Errorf("%s..%s onto %s: HTTP %d, want %q %q", tc.from, tc.till, tc.dp, a.Status, tc.notice, tc.line)
 		}
 	}
 	if e.didRows() != before {
 		t.Fatal("a refused interval changed a DID")
 	}
-	a := w.post(web.IntervalAssignPath, dpForm("from", "37060000001", "till", "37060000004", "dp_id", "30"))
+	a := w.Post(web.IntervalAssignPath, dpForm("from", "37060000001", "till", "37060000004", "dp_id", "30"))
 	for _, want := range []string{`<p class="flash ok" id="interval-status">1 out of 4 DID(s) were assigned to Dial Plan</p>`,
 		"<p>3 DID(s) were not assigned to Dial Plan</p><p>* DID(s) already assigned to Dial Plan</p><p>* DID(s) are Reserved</p>"} {
-		if !strings.Contains(a.body, want) {
+		if !strings.Contains(a.Body, want) {
 			t.Errorf("interval result lacks %q", want)
 		}
 	}
@@ -383,9 +383,9 @@ func TestDialplanInterval(t *testing.T) {
 	o := w.submit(web.IntervalAssignPath, dpForm("from", "37069999999", "till", "37069999999", "dp_id", "30"))
 	wantFlash(t, "an interval of one free DID", o, "Dial Plan assigned to DID(s) interval", true)
 	res := e.loggedIn("reseller")
-	wantRefusal(t, "reseller's interval page", res.outcome(res.get(web.IntervalPagePath)), "You are not authorized to view this page")
+	wantRefusal(t, "reseller's interval page", res.outcome(res.Get(web.IntervalPagePath)), "You are not authorized to view this page")
 	ro := e.loggedIn("readonly")
-	wantRefusal(t, "readonly's interval", ro.outcome(ro.post(web.IntervalAssignPath, dpForm("from", "1", "till", "2", "dp_id", "30"))), "You do not have rights to edit this")
+	wantRefusal(t, "readonly's interval", ro.outcome(ro.Post(web.IntervalAssignPath, dpForm("from", "1", "till", "2", "dp_id", "30"))), "You do not have rights to edit this")
 }
 
 // TestDialplanListManyDIDs: a plan with more than 10 DIDs links them as one
@@ -399,11 +399,11 @@ func TestDialplanListManyDIDs(t *testing.T) {
 		}
 	}
 	w := e.loggedIn("admin")
-	a := w.post(web.IntervalAssignPath, dpForm("from", "370700000000", "till", "370700000010", "dp_id", "30"))
-	if a.status != http.StatusSeeOther {
-		t.Fatalf("interval: HTTP %d", a.status)
+	a := w.Post(web.IntervalAssignPath, dpForm("from", "370700000000", "till", "370700000010", "dp_id", "30"))
+	if a.Status != http.StatusSeeOther {
+		t.Fatalf("interval: HTTP %d", a.Status)
 	}
-	list := w.get(web.DialplanListPath).body
+	list := w.Get(web.DialplanListPath).Body
 	if !strings.Contains(list, `<a href="/billing/dids/list?search_dialplan=30">11 DID(s)</a>`) || strings.Contains(list, ">370700000000<") {
 		t.Fatalf("the list does not sum up plan 30's DIDs: %s", list)
 	}
@@ -417,10 +417,10 @@ func TestDialplanFormsNeedCSRF(t *testing.T) {
 	before := e.world()
 	for _, path := range []string{web.DialplanCreatePath, web.DialplanUpdatePath + "30", web.DialplanDestroyPath + "30",
 		web.DialplanAddDIDPath + "30", web.DIDEditPath + "2/dialplan", web.DIDEditPath + "3/dialplan_free", web.IntervalAssignPath, sandbox.SnapshotPagePath} {
-		a := w.post(path, dpForm("csrf", "wrong", "dialplan[name]", "x", "dialplan[dptype]", "ivr", "did_id", "2",
+		a := w.Post(path, dpForm("csrf", "wrong", "dialplan[name]", "x", "dialplan[dptype]", "ivr", "did_id", "2",
 			"dp_id", "30", "from", "37060000001", "till", "37060000001", "name", "x"))
-		if a.status != http.StatusForbidden && a.status != http.StatusNotFound {
-			t.Errorf("%s without the CSRF token: HTTP %d", path, a.status)
+		if a.Status != http.StatusForbidden && a.Status != http.StatusNotFound {
+			t.Errorf("%s without the CSRF token: HTTP %d", path, a.Status)
 		}
 	}
 	if after := e.world(); len(after.Dialplans) != len(before.Dialplans) || len(after.Actions) != len(before.Actions) {

@@ -119,24 +119,24 @@ var moveRefusals = []moveCase{
 func postMove(t *testing.T, e *env, tc moveCase) (flashHTML, location string) {
 	t.Helper()
 	w := e.loginAs(tc.user)
-	w.get("/billing/dids/edit/" + tc.id)
+	w.Get("/billing/dids/edit/" + tc.id)
 	form := url.Values{}
 	for k, v := range tc.form {
 		form[k] = v
 	}
-	a := w.post("/billing/dids/edit/"+tc.id+"/"+tc.move, form)
-	if a.status != http.StatusSeeOther {
-		t.Fatalf("HTTP %d: %s", a.status, a.body)
+	a := w.Post("/billing/dids/edit/"+tc.id+"/"+tc.move, form)
+	if a.Status != http.StatusSeeOther {
+		t.Fatalf("HTTP %d: %s", a.Status, a.Body)
 	}
-	page := w.get(a.location)
-	i := strings.Index(page.body, `<p class="flash`)
+	page := w.Get(a.Location)
+	i := strings.Index(page.Body, `<p class="flash`)
 	if i < 0 {
-		t.Fatalf("no flash message on %s", a.location)
+		t.Fatalf("no flash message on %s", a.Location)
 	}
-	if again := w.get(a.location); strings.Contains(again.body, `<p class="flash`) {
+	if again := w.Get(a.Location); strings.Contains(again.Body, `<p class="flash`) {
 		t.Error("the flash message shows twice")
 	}
-	return page.body[i : i+strings.Index(page.body[i:], "</p>")+4], a.location
+	return page.Body[i : i+strings.Index(page.Body[i:], "</p>")+4], a.Location
 }
 
 // checkAPITwin runs the case's API request on a fresh demo and wants the

@@ -23,7 +23,7 @@ func (e *env) loginAs(user string) *webClient {
 	if !ok {
 		pw = didPageLogins[user]
 	}
-	w.login(user, pw)
+	w.Login(user, pw)
 	return w
 }
 
@@ -50,31 +50,31 @@ func editLinks(body string) int { return strings.Count(body, `<a href="/billing/
 func TestDIDEditSeedScenario(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.loginAs("admin")
-	a := w.get("/billing/dids/edit/1")
-	if a.status != http.StatusOK {
-		t.Fatalf("HTTP %d: %s", a.status, a.body)
+	a := w.Get("/billing/dids/edit/1")
+	if a.Status != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", a.Status, a.Body)
 	}
 	for id, want := range map[string]string{"did-number": "123456789", "did-status": "Reserved",
 		"did-owner": "Bob Smith (bob)", "did-device": "none", "did-provider": "Test Provider",
 		"did-reseller": "none (the admin's pool)", "did-actions": "No actions yet."} {
-		if got := elementText(a.body, id); !strings.Contains(got, want) {
+		if got := elementText(a.Body, id); !strings.Contains(got, want) {
 			t.Errorf("#%s = %q, want %q", id, got, want)
 		}
 	}
 	if got := e.call("did_trunk_device_assign", "username", "did", "123456789", "device_id", "1"); got != "Device assigned to DID" {
 		t.Fatalf("the seed's request: %q", got)
 	}
-	a = w.get("/billing/dids/edit/1")
-	if got := elementText(a.body, "did-status"); got != "Active" {
+	a = w.Get("/billing/dids/edit/1")
+	if got := elementText(a.Body, "did-status"); got != "Active" {
 		t.Errorf("status %q after the seed's request", got)
 	}
-	if !strings.Contains(a.body, `id="did-device"><a href="/billing/devices/edit/1">SIP/101</a>`) {
-		t.Errorf("device: %q", elementText(a.body, "did-device"))
+	if !strings.Contains(a.Body, `id="did-device"><a href="/billing/devices/edit/1">SIP/101</a>`) {
+		t.Errorf("device: %q", elementText(a.Body, "did-device"))
 	}
-	if got := elementText(a.body, "did-trunk"); got != "yes" {
+	if got := elementText(a.Body, "did-trunk"); got != "yes" {
 		t.Errorf("trunk %q", got)
 	}
-	log := elementText(a.body, "did-actions")
+	log := elementText(a.Body, "did-actions")
 	for _, want := range []string{"username did_trunk_device_assign", `{"device_id":0,"status":"reserved"}`,
 		`{"device_id":1,"status":"active"}`} {
 		if !strings.Contains(log, want) {
@@ -87,7 +87,7 @@ func TestDIDEditActionsNewestFirst(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	e.call("did_device_assign", "admin", "did", "37060000001", "device_id", "2")
 	e.call("did_device_unassign", "admin", "did", "37060000001")
-	log := elementText(e.loginAs("admin").get("/billing/dids/edit/2").body, "did-actions")
+	log := elementText(e.loginAs("admin").Get("/billing/dids/edit/2").Body, "did-actions")
 	un, as := strings.Index(log, "did_device_unassign"), strings.Index(log, "did_device_assign")
 	if un < 0 || as < 0 || un > as {
 		t.Fatalf("want the unassign above the assign: %q", log)
@@ -103,7 +103,7 @@ func TestDIDEditShowsTheNewest200Actions(t *testing.T) {
 		rows = append(rows, fmt.Sprintf(`('2026-01-01 00:00:00', 0, 'did_details_update', 'did', 2, '', '{"comment":"n%03d"}')`, i))
 	}
 	e.exec("INSERT INTO actions (date, user_id, action, target_type, target_id, data, data2) VALUES " + strings.Join(rows, ", "))
-	page := e.loginAs("admin").get("/billing/dids/edit/2").body
+	page := e.loginAs("admin").Get("/billing/dids/edit/2").Body
 	shown := regexp.MustCompile(`n(\d{3})`).FindAllStringSubmatch(elementText(page, "did-actions"), -1)
 	if len(shown) != 200 || shown[0][1] != "250" || shown[199][1] != "051" {
 		t.Fatalf("%d rows shown, want the newest 200 (n250 to n051)", len(shown))
@@ -133,17 +133,17 @@ func TestDIDList(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := w.get("/billing/dids/list?" + tc.query)
-			if a.status != http.StatusOK || editLinks(a.body) != tc.rows {
-				t.Fatalf("HTTP %d, %d rows, want %d:\n%s", a.status, editLinks(a.body), tc.rows, a.body)
+			a := w.Get("/billing/dids/list?" + tc.query)
+			if a.Status != http.StatusOK || editLinks(a.Body) != tc.rows {
+				t.Fatalf("HTTP %d, %d rows, want %d:\n%s", a.Status, editLinks(a.Body), tc.rows, a.Body)
 			}
 			for _, s := range tc.has {
-				if !strings.Contains(a.body, s) {
+				if !strings.Contains(a.Body, s) {
 					t.Errorf("lacks %q", s)
 				}
 			}
 			for _, s := range tc.hasNot {
-				if strings.Contains(a.body, s) {
+				if strings.Contains(a.Body, s) {
 					t.Errorf("shows %q", s)
 				}
 			}
@@ -161,15 +161,15 @@ func TestDIDListErrors(t *testing.T) {
 	} { // norights: TestPagesNeedAccountantRights
 
 		t.Run(tc.user+"/"+tc.query, func(t *testing.T) {
-			a := e.loginAs(tc.user).get("/billing/dids/list?" + tc.query)
+			a := e.loginAs(tc.user).Get("/billing/dids/list?" + tc.query)
 			if tc.query == "page=99999999999999999999" {
-				if a.status != http.StatusOK || editLinks(a.body) != 14 || !strings.Contains(a.body, "Page 1<") {
-					t.Fatalf("a bad page number is page 1: HTTP %d, %d rows", a.status, editLinks(a.body))
+				if a.Status != http.StatusOK || editLinks(a.Body) != 14 || !strings.Contains(a.Body, "Page 1<") {
+					t.Fatalf("a bad page number is page 1: HTTP %d, %d rows", a.Status, editLinks(a.Body))
 				}
 				return
 			}
-			if a.status != http.StatusOK || elementText(a.body, "dids-error") != tc.text || editLinks(a.body) != 0 {
-				t.Fatalf("HTTP %d, error %q, %d rows", a.status, elementText(a.body, "dids-error"), editLinks(a.body))
+			if a.Status != http.StatusOK || elementText(a.Body, "dids-error") != tc.text || editLinks(a.Body) != 0 {
+				t.Fatalf("HTTP %d, error %q, %d rows", a.Status, elementText(a.Body, "dids-error"), editLinks(a.Body))
 			}
 		})
 	}
@@ -181,34 +181,34 @@ func TestDIDListPaging(t *testing.T) {
 		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
 		SELECT 4400000000 + i, 'free', 0, 1, 'en' FROM n`)
 	w := e.loginAs("admin")
-	a := w.get("/billing/dids/list?search_did_number=44%25")
+	a := w.Get("/billing/dids/list?search_did_number=44%25")
 	next := "/billing/dids/list?page=2&amp;search_did_number=44%25"
-	if editLinks(a.body) != web.DIDPageSize || !strings.Contains(a.body, `href="`+next+`"`) || strings.Contains(a.body, `rel="prev"`) {
-		t.Fatalf("page 1: %d rows:\n%s", editLinks(a.body), a.body)
+	if editLinks(a.Body) != web.DIDPageSize || !strings.Contains(a.Body, `href="`+next+`"`) || strings.Contains(a.Body, `rel="prev"`) {
+		t.Fatalf("page 1: %d rows:\n%s", editLinks(a.Body), a.Body)
 	}
-	a = w.get(html.UnescapeString(next))
-	if editLinks(a.body) != 10 || !strings.Contains(a.body, "4400000060") || strings.Contains(a.body, `rel="next"`) ||
-		!strings.Contains(a.body, `href="/billing/dids/list?page=1&amp;search_did_number=44%25"`) {
-		t.Fatalf("page 2: %d rows:\n%s", editLinks(a.body), a.body)
+	a = w.Get(html.UnescapeString(next))
+	if editLinks(a.Body) != 10 || !strings.Contains(a.Body, "4400000060") || strings.Contains(a.Body, `rel="next"`) ||
+		!strings.Contains(a.Body, `href="/billing/dids/list?page=1&amp;search_did_number=44%25"`) {
+		t.Fatalf("page 2: %d rows:\n%s", editLinks(a.Body), a.Body)
 	}
-	if a := w.get("/billing/dids/list?page=3&search_did_number=44%25"); elementText(a.body, "dids-error") != "No DIDs found" {
-		t.Fatalf("page 3: %s", a.body)
+	if a := w.Get("/billing/dids/list?page=3&search_did_number=44%25"); elementText(a.Body, "dids-error") != "No DIDs found" {
+		t.Fatalf("page 3: %s", a.Body)
 	}
 }
 
 func TestDIDListReseller(t *testing.T) {
 	e := newEnv(t, demoYAML)
-	a := e.loginAs("reseller").get("/billing/dids/list")
-	if editLinks(a.body) != 5 {
-		t.Fatalf("%d rows:\n%s", editLinks(a.body), a.body)
+	a := e.loginAs("reseller").Get("/billing/dids/list")
+	if editLinks(a.Body) != 5 {
+		t.Fatalf("%d rows:\n%s", editLinks(a.Body), a.Body)
 	}
 	for _, s := range []string{"37060000003", "37060000005", "37060000010", "37060000021", "37060000040", "reseller note"} {
-		if !strings.Contains(a.body, s) {
+		if !strings.Contains(a.Body, s) {
 			t.Errorf("lacks %q", s)
 		}
 	}
 	for _, s := range []string{"123456789", "37060000008", "<th>Provider</th>", "admin note"} {
-		if strings.Contains(a.body, s) {
+		if strings.Contains(a.Body, s) {
 			t.Errorf("shows %q", s)
 		}
 	}
@@ -226,13 +226,13 @@ func TestDIDPagesIsolation(t *testing.T) {
 	} {
 		w := e.loginAs(tc.user)
 		for _, id := range tc.ids {
-			if a := w.get("/billing/dids/edit/" + id); a.status != http.StatusNotFound || !strings.Contains(a.body, web.TextNoSuchDID) {
-				t.Errorf("%s GET %s: HTTP %d", tc.user, id, a.status)
+			if a := w.Get("/billing/dids/edit/" + id); a.Status != http.StatusNotFound || !strings.Contains(a.Body, web.TextNoSuchDID) {
+				t.Errorf("%s GET %s: HTTP %d", tc.user, id, a.Status)
 			}
 			for _, move := range []string{"terminate", "assign", "reserve", "free", "delete"} {
-				a := w.post("/billing/dids/edit/"+id+"/"+move, url.Values{"device_id": {"6"}, "user_id": {"10"}})
-				if a.status != http.StatusNotFound {
-					t.Errorf("%s POST %s/%s: HTTP %d", tc.user, id, move, a.status)
+				a := w.Post("/billing/dids/edit/"+id+"/"+move, url.Values{"device_id": {"6"}, "user_id": {"10"}})
+				if a.Status != http.StatusNotFound {
+					t.Errorf("%s POST %s/%s: HTTP %d", tc.user, id, move, a.Status)
 				}
 			}
 		}
@@ -240,11 +240,11 @@ func TestDIDPagesIsolation(t *testing.T) {
 	if e.didRows() != before {
 		t.Fatal("a refused move changed the DIDs")
 	}
-	if a := e.loginAs("reseller").get("/billing/dids/edit/6"); a.status != http.StatusOK {
-		t.Fatalf("the reseller's own DID: HTTP %d", a.status)
+	if a := e.loginAs("reseller").Get("/billing/dids/edit/6"); a.Status != http.StatusOK {
+		t.Fatalf("the reseller's own DID: HTTP %d", a.Status)
 	}
-	if a := e.loginAs("admin").post("/billing/dids/edit/1/bogus", nil); a.status != http.StatusNotFound {
-		t.Fatalf("unknown move: HTTP %d", a.status)
+	if a := e.loginAs("admin").Post("/billing/dids/edit/1/bogus", nil); a.Status != http.StatusNotFound {
+		t.Fatalf("unknown move: HTTP %d", a.Status)
 	}
 }
 
@@ -253,30 +253,30 @@ func TestDIDPagesAccess(t *testing.T) {
 	before := e.didRows()
 	w := e.browser()
 	for _, p := range []string{"/billing/dids/list", "/billing/dids/edit/1"} {
-		if a := w.get(p); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath+"?return_to=") {
-			t.Errorf("logged out GET %s: HTTP %d to %q", p, a.status, a.location)
+		if a := w.Get(p); a.Status != http.StatusSeeOther || !strings.HasPrefix(a.Location, web.LoginPath+"?return_to=") {
+			t.Errorf("logged out GET %s: HTTP %d to %q", p, a.Status, a.Location)
 		}
 	}
-	if a := w.post("/billing/dids/edit/2/terminate", url.Values{"csrf": {"x"}}); a.status != http.StatusForbidden {
-		t.Errorf("logged out POST: HTTP %d", a.status)
+	if a := w.Post("/billing/dids/edit/2/terminate", url.Values{"csrf": {"x"}}); a.Status != http.StatusForbidden {
+		t.Errorf("logged out POST: HTTP %d", a.Status)
 	}
-	w.get(web.LoginPath)
-	if a := w.post(web.LoginPath, url.Values{"login_username": {"bob"}, "login_psw": {"bob12345"}}); a.status != http.StatusForbidden {
-		t.Errorf("a plain user logged in: HTTP %d", a.status)
+	w.Get(web.LoginPath)
+	if a := w.Post(web.LoginPath, url.Values{"login_username": {"bob"}, "login_psw": {"bob12345"}}); a.Status != http.StatusForbidden {
+		t.Errorf("a plain user logged in: HTTP %d", a.Status)
 	}
-	if a := w.get("/billing/dids/list"); a.status != http.StatusSeeOther {
-		t.Errorf("plain user sees the list: HTTP %d", a.status)
+	if a := w.Get("/billing/dids/list"); a.Status != http.StatusSeeOther {
+		t.Errorf("plain user sees the list: HTTP %d", a.Status)
 	}
 	w = e.loginAs("admin")
-	w.get("/billing/dids/edit/2")
+	w.Get("/billing/dids/edit/2")
 	for _, token := range []string{"forged", ""} {
-		if a := w.post("/billing/dids/edit/2/terminate", url.Values{"csrf": {token}}); a.status != http.StatusForbidden || !strings.Contains(a.body, "CSRF") {
-			t.Errorf("csrf %q: HTTP %d", token, a.status)
+		if a := w.Post("/billing/dids/edit/2/terminate", url.Values{"csrf": {token}}); a.Status != http.StatusForbidden || !strings.Contains(a.Body, "CSRF") {
+			t.Errorf("csrf %q: HTTP %d", token, a.Status)
 		}
 	}
-	if a := e.loginAs("norights").get("/billing/dids/edit/1"); a.status != http.StatusForbidden ||
-		!strings.Contains(a.body, "You are not authorized to manage DIDs") {
-		t.Errorf("an accountant without DID rights: HTTP %d", a.status)
+	if a := e.loginAs("norights").Get("/billing/dids/edit/1"); a.Status != http.StatusForbidden ||
+		!strings.Contains(a.Body, "You are not authorized to manage DIDs") {
+		t.Errorf("an accountant without DID rights: HTTP %d", a.Status)
 	}
 	if e.didRows() != before {
 		t.Fatal("a refused request changed the DIDs")
@@ -308,11 +308,11 @@ func TestDIDEditOffersMoves(t *testing.T) {
 		{"reseller", "6", "assign free make_free"}, // no trunk: resellers_allow_assign_did_to_trunk is off
 		{"readonly", "7", ""},
 	} {
-		a := e.loginAs(tc.user).get("/billing/dids/edit/" + tc.id)
-		if got := strings.Join(formsOn(a.body, tc.id), " "); got != tc.want {
+		a := e.loginAs(tc.user).Get("/billing/dids/edit/" + tc.id)
+		if got := strings.Join(formsOn(a.Body, tc.id), " "); got != tc.want {
 			t.Errorf("%s on DID %s: forms %q, want %q", tc.user, tc.id, got, tc.want)
 		}
-		if tc.want == "" && !strings.Contains(a.body, "No move is open to you") {
+		if tc.want == "" && !strings.Contains(a.Body, "No move is open to you") {
 			t.Errorf("%s on DID %s: no note", tc.user, tc.id)
 		}
 	}
@@ -320,20 +320,20 @@ func TestDIDEditOffersMoves(t *testing.T) {
 
 func TestDIDEditChoices(t *testing.T) {
 	e := newEnv(t, demoYAML)
-	a := e.loginAs("admin").get("/billing/dids/edit/1")
+	a := e.loginAs("admin").Get("/billing/dids/edit/1")
 	for _, want := range []string{`<option value="1" selected>SIP/101 · bob</option>`,
 		`<option value="2" selected>SIP/102 · bob</option>`} {
-		if !strings.Contains(a.body, want) {
+		if !strings.Contains(a.Body, want) {
 			t.Errorf("lacks %s", want)
 		}
 	}
-	trunk := a.body[strings.Index(a.body, `/edit/1/trunk"`):]
+	trunk := a.Body[strings.Index(a.Body, `/edit/1/trunk"`):]
 	trunk = trunk[:strings.Index(trunk, "</select>")]
 	if strings.Contains(trunk, "SIP/102") || strings.Contains(trunk, "IAX2/201") {
 		t.Errorf("the trunk form offers a non-trunk or another reseller's trunk: %s", trunk)
 	}
-	a = e.loginAs("reseller").get("/billing/dids/edit/4")
-	users := a.body[strings.Index(a.body, `name="user_id"`):]
+	a = e.loginAs("reseller").Get("/billing/dids/edit/4")
+	users := a.Body[strings.Index(a.Body, `name="user_id"`):]
 	users = users[:strings.Index(users, "</select>")]
 	if !strings.Contains(users, `<option value="6">carol (user)</option>`) || strings.Contains(users, "bob") ||
 		strings.Contains(users, "erin") {
@@ -358,24 +358,24 @@ func TestDIDEditActionLogScope(t *testing.T) {
 		}
 	}
 	w := e.loginAs("reseller")
-	log := elementText(w.get("/billing/dids/edit/21").body, "did-actions")
+	log := elementText(w.Get("/billing/dids/edit/21").Body, "did-actions")
 	if !strings.Contains(log, "reseller did_close") || strings.Contains(log, "admin") {
 		t.Errorf("DID 21: %q", log)
 	}
-	a := w.get("/billing/dids/edit/9")
-	if a.status != http.StatusOK || elementText(a.body, "did-actions") != "Time (UTC) User Action Before After No actions yet." ||
-		!strings.Contains(a.body, `id="did-actions-scope"`) {
-		t.Errorf("DID 9: HTTP %d, %q", a.status, elementText(a.body, "did-actions"))
+	a := w.Get("/billing/dids/edit/9")
+	if a.Status != http.StatusOK || elementText(a.Body, "did-actions") != "Time (UTC) User Action Before After No actions yet." ||
+		!strings.Contains(a.Body, `id="did-actions-scope"`) {
+		t.Errorf("DID 9: HTTP %d, %q", a.Status, elementText(a.Body, "did-actions"))
 	}
 	for _, s := range []string{"admin-secret-2", "r2-private", "reseller2"} {
-		if strings.Contains(a.body+w.get("/billing/dids/edit/21").body, s) {
+		if strings.Contains(a.Body+w.Get("/billing/dids/edit/21").Body, s) {
 			t.Errorf("the reseller sees %q", s)
 		}
 	}
 	// The admin sees every row.
-	a = e.loginAs("admin").get("/billing/dids/edit/9")
-	if log := elementText(a.body, "did-actions"); strings.Count(log, "did_details_update") != 3 || !strings.Contains(log, "reseller2") ||
-		strings.Contains(a.body, `id="did-actions-scope"`) {
+	a = e.loginAs("admin").Get("/billing/dids/edit/9")
+	if log := elementText(a.Body, "did-actions"); strings.Count(log, "did_details_update") != 3 || !strings.Contains(log, "reseller2") ||
+		strings.Contains(a.Body, `id="did-actions-scope"`) {
 		t.Errorf("the admin's log of DID 9: %q", log)
 	}
 }

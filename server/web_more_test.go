@@ -1,6 +1,7 @@
 package server
 
 import (
+	"morlite/internal/pagetest"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,24 +16,14 @@ import (
 // real router and a real SQLite file.
 
 // wantPage fails unless a is HTTP status and its body holds every text.
-func wantPage(t *testing.T, a webAnswer, status int, texts ...string) {
-	t.Helper()
-	if a.status != status {
-		t.Fatalf("HTTP %d, want %d: %s", a.status, status, a.body)
-	}
-	for _, s := range texts {
-		if !strings.Contains(a.body, s) {
-			t.Errorf("page lacks %q:\n%s", s, a.body)
-		}
-	}
-}
+var wantPage = pagetest.WantPage
 
 // wantNot fails if the body holds any of the texts.
 func wantNot(t *testing.T, a webAnswer, texts ...string) {
 	t.Helper()
 	for _, s := range texts {
-		if strings.Contains(a.body, s) {
-			t.Errorf("page shows %q:\n%s", s, a.body)
+		if strings.Contains(a.Body, s) {
+			t.Errorf("page shows %q:\n%s", s, a.Body)
 		}
 	}
 }
@@ -40,9 +31,9 @@ func wantNot(t *testing.T, a webAnswer, texts ...string) {
 func TestDevicePage(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
+	w.Login("admin", "admin1")
 	// Bob's device 2 carries DID 7 (active) and DID 8 (closed).
-	wantPage(t, w.get("/billing/devices/edit/2"), http.StatusOK,
+	wantPage(t, w.Get("/billing/devices/edit/2"), http.StatusOK,
 		"<title>Device SIP/102 · morlite</title>",
 		`<dd id="device_label">SIP/102</dd>`,
 		`<dd id="device_extension">102</dd>`,
@@ -51,29 +42,29 @@ func TestDevicePage(t *testing.T) {
 		`<tr id="did-7"><td><a href="/billing/dids/edit/7">37060000006</a></td><td><span class="badge active">Active</span></td>`,
 		`<tr id="did-8"><td><a href="/billing/dids/edit/8">37060000007</a></td><td><span class="badge closed">Closed</span></td>`)
 	// Carol's device 4: her reseller, DIDs 21 and 40, a DID with a call limit and language.
-	wantPage(t, w.get("/billing/devices/edit/4"), http.StatusOK,
+	wantPage(t, w.Get("/billing/devices/edit/4"), http.StatusOK,
 		`<dd id="device_reseller">reseller</dd>`,
 		`<a href="/billing/dids/edit/21">37060000021</a></td><td><span class="badge active">Active</span></td><td>lt</td><td>5</td>`,
 		`<a href="/billing/dids/edit/40">37060000040</a>`)
 	// Bob's PIN device: the PIN is set but never shown.
-	a := w.get("/billing/devices/edit/33")
+	a := w.Get("/billing/devices/edit/33")
 	wantPage(t, a, http.StatusOK, `<dd id="device_pin">set <span class="muted">(not shown)</span></dd>`, `id="device_no_dids"`)
 	wantNot(t, a, "123456")
 	// Device 31 is on the Callback dial plan.
-	wantPage(t, w.get("/billing/devices/edit/31"), http.StatusOK, `<tr><td>30</td><td>Callback</td><td>callback</td></tr>`)
+	wantPage(t, w.Get("/billing/devices/edit/31"), http.StatusOK, `<tr><td>30</td><td>Callback</td><td>callback</td></tr>`)
 }
 
 func TestDevicePageAfterSeedRequest(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("accountant", "acc12345")
-	a := w.get("/billing/devices/edit/1")
+	w.Login("accountant", "acc12345")
+	a := w.Get("/billing/devices/edit/1")
 	wantPage(t, a, http.StatusOK, `<dd id="device_label">SIP/101</dd>`, `<dd id="device_trunk">Yes</dd>`,
 		`<dd id="device_description">Bob&#39;s PBX</dd>`, `id="device_no_dids"`)
 	if got := e.call("did_trunk_device_assign", "username", "did", "123456789", "device_id", "1"); got != "Device assigned to DID" {
 		t.Fatalf("seed request: %q", got)
 	}
-	a = w.get("/billing/devices/edit/1")
+	a = w.Get("/billing/devices/edit/1")
 	wantPage(t, a, http.StatusOK, `<tr id="did-1"><td><a href="/billing/dids/edit/1">123456789</a></td><td><span class="badge active">Active</span></td>`)
 	wantNot(t, a, `id="device_no_dids"`)
 }
@@ -81,10 +72,10 @@ func TestDevicePageAfterSeedRequest(t *testing.T) {
 func TestDevicePageScope(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("reseller", "res12345")
-	wantPage(t, w.get("/billing/devices/edit/4"), http.StatusOK, `<dd id="device_label">SIP/202</dd>`)
-	wantPage(t, w.get("/billing/devices/edit/5"), http.StatusOK, `<dd id="device_label">SIP/301</dd>`) // dave is hidden, still his
-	missing := w.get("/billing/devices/edit/999")
+	w.Login("reseller", "res12345")
+	wantPage(t, w.Get("/billing/devices/edit/4"), http.StatusOK, `<dd id="device_label">SIP/202</dd>`)
+	wantPage(t, w.Get("/billing/devices/edit/5"), http.StatusOK, `<dd id="device_label">SIP/301</dd>`) // dave is hidden, still his
+	missing := w.Get("/billing/devices/edit/999")
 	wantPage(t, missing, http.StatusNotFound, "Device was not found")
 	for _, path := range []string{
 		"/billing/devices/edit/1",  // bob's: the admin's user
@@ -93,27 +84,27 @@ func TestDevicePageScope(t *testing.T) {
 		"/billing/devices/edit/-1",
 		"/billing/devices/edit/0001000000000000000000",
 	} {
-		a := w.get(path)
+		a := w.Get(path)
 		wantPage(t, a, http.StatusNotFound, "Device was not found")
-		if a.body != missing.body {
-			t.Errorf("%s does not look like a missing device:\n%s", path, a.body)
+		if a.Body != missing.Body {
+			t.Errorf("%s does not look like a missing device:\n%s", path, a.Body)
 		}
 		wantNot(t, a, "SIP/101", "SIP/401", "bob", "erin")
 	}
 	// The admin and accountants see every device, resellers' users' too.
 	for _, u := range []string{"admin", "accountant"} {
 		w2 := e.browser()
-		w2.login(u, demoLogins[u])
-		wantPage(t, w2.get("/billing/devices/edit/6"), http.StatusOK, `<dd id="device_reseller">reseller2</dd>`)
-		wantPage(t, w2.get("/billing/devices/edit/999"), http.StatusNotFound, "Device was not found")
+		w2.Login(u, demoLogins[u])
+		wantPage(t, w2.Get("/billing/devices/edit/6"), http.StatusOK, `<dd id="device_reseller">reseller2</dd>`)
+		wantPage(t, w2.Get("/billing/devices/edit/999"), http.StatusNotFound, "Device was not found")
 	}
 }
 
 func TestUserList(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
-	a := w.get("/billing/users/list")
+	w.Login("admin", "admin1")
+	a := w.Get("/billing/users/list")
 	wantPage(t, a, http.StatusOK,
 		`<tr id="user-0">`, `<tr id="user-10">`,
 		"<td>6</td>\n        <td>carol</td>\n        <td>Carol Jones</td>\n        <td>user</td>\n        <td>reseller</td>",
@@ -124,8 +115,8 @@ func TestUserList(t *testing.T) {
 		"<td>erin</td>", "<td>reseller2</td>")
 
 	w = e.browser()
-	w.login("reseller", "res12345")
-	a = w.get("/billing/users/list")
+	w.Login("reseller", "res12345")
+	a = w.Get("/billing/users/list")
 	wantPage(t, a, http.StatusOK, `<tr id="user-6">`, `<tr id="user-8">`,
 		`<a href="/billing/devices/edit/4">SIP/202</a>`, `<a href="/billing/devices/edit/5">SIP/301</a>`)
 	wantNot(t, a, `<tr id="user-5">`, `<tr id="user-10">`, `<tr id="user-9">`, `<tr id="user-0">`,
@@ -136,12 +127,12 @@ func TestMorePagesNeedLogin(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
 	for _, path := range []string{"/billing/devices/edit/1", "/billing/users/list", web.HashPagePath} {
-		a := w.get(path)
-		if a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath+"?return_to=") {
-			t.Errorf("%s logged out: HTTP %d to %q", path, a.status, a.location)
+		a := w.Get(path)
+		if a.Status != http.StatusSeeOther || !strings.HasPrefix(a.Location, web.LoginPath+"?return_to=") {
+			t.Errorf("%s logged out: HTTP %d to %q", path, a.Status, a.Location)
 		}
 	}
-	a := w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "csrf": {"x"}})
+	a := w.Post(web.HashPagePath, url.Values{"uri": {seedURI}, "csrf": {"x"}})
 	wantPage(t, a, http.StatusForbidden, "Please log in")
 	wantNot(t, a, "bc2f114099d16656d37e45fd9e8744cb9386d462")
 }
@@ -161,14 +152,14 @@ var (
 func TestGenerateHashSeed(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
-	wantPage(t, w.get(web.HashPagePath), http.StatusOK, `<textarea name="uri"`, `name="secret"`)
+	w.Login("admin", "admin1")
+	wantPage(t, w.Get(web.HashPagePath), http.StatusOK, `<textarea name="uri"`, `name="secret"`)
 	if seedDocumented != "cb9dff0d59f7ffaf036d55b57c817bf528edb54a" || seedLegacy != "bc2f114099d16656d37e45fd9e8744cb9386d462" {
 		t.Fatalf("README's worked example: documented %s, legacy %s", seedDocumented, seedLegacy)
 	}
 	fixed := "/billing/api/did_trunk_device_assign?u=username&amp;did=123456789&amp;device_id=1&amp;hash=" + seedDocumented
 	for _, uri := range []string{seedURI, strings.TrimPrefix(seedURI, "/billing/api/"), "http://127.0.0.1:8080" + seedURI} {
-		a := w.post(web.HashPagePath, url.Values{"uri": {uri}})
+		a := w.Post(web.HashPagePath, url.Values{"uri": {uri}})
 		wantPage(t, a, http.StatusOK,
 			`<dd id="hash_method">did_trunk_device_assign</dd>`,
 			`<dd id="hash_verdict"><span class="badge reserved">matches the legacy form</span></dd>`,
@@ -181,28 +172,28 @@ func TestGenerateHashSeed(t *testing.T) {
 		wantNot(t, a, "1123456789secret", "1secret", "hash_mode strict")
 	}
 	// The fixed URI matches the documented form; a wrong hash matches none.
-	a := w.post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
+	a := w.Post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
 	wantPage(t, a, http.StatusOK, "matches the documented form")
-	a = w.post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, strings.Repeat("0", 40), 1)}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, strings.Repeat("0", 40), 1)}})
 	wantPage(t, a, http.StatusOK, `<span class="badge terminated">does not match</span>`, fixed+`</pre>`)
 	// Without a hash: none sent, the fixed URI appends one.
-	a = w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=username&did=123456789&device_id=1"}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=username&did=123456789&device_id=1"}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_sent"><span class="muted">none</span></dd>`, "does not match", fixed+`</pre>`)
 }
 
 func TestGenerateHashStrictMode(t *testing.T) {
 	e := newEnv(t, withSetting(demoYAML, "hash_mode", "strict"))
 	w := e.browser()
-	w.login("admin", "admin1")
-	a := w.post(web.HashPagePath, url.Values{"uri": {seedURI}})
+	w.Login("admin", "admin1")
+	a := w.Post(web.HashPagePath, url.Values{"uri": {seedURI}})
 	wantPage(t, a, http.StatusOK, "matches the legacy form", "hash_mode strict", "Incorrect hash")
 }
 
 func TestGenerateHashTypedKey(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
-	a := w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {"typed-key-42"}})
+	w.Login("admin", "admin1")
+	a := w.Post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {"typed-key-42"}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_key">the key you typed</dd>`, "does not match",
 		domain.Hash("1123456789", "typed-key-42"), domain.Hash("1", "typed-key-42"))
 	wantNot(t, a, "typed-key-42", seedDocumented)
@@ -211,19 +202,19 @@ func TestGenerateHashTypedKey(t *testing.T) {
 func TestGenerateHashMethods(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
+	w.Login("admin", "admin1")
 	// An alias hashes under its canonical name.
-	wantPage(t, w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_assign_device?u=admin&did=1&device_id=2"}}), http.StatusOK,
+	wantPage(t, w.Post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_assign_device?u=admin&did=1&device_id=2"}}), http.StatusOK,
 		`<dd id="hash_method">did_device_assign <span class="muted">(pasted as its old name did_assign_device)</span></dd>`)
 	// users_get hashes u and p, in both forms.
-	a := w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/users_get?u=admin&p=pw&hash=" + domain.Hash("adminpw", "secret")}})
+	a := w.Post(web.HashPagePath, url.Values{"uri": {"/billing/api/users_get?u=admin&p=pw&hash=" + domain.Hash("adminpw", "secret")}})
 	wantPage(t, a, http.StatusOK, "matches the documented form", `<code>u</code>, <code>p</code></td><td><code class="hashtext">adminpw</code>`)
 	// user_register's path id is hashed as id; the admin's key applies whoever u is.
 	_, text := domain.HashInput("user_register", domain.Params{"u": "reseller", "id": "r3s3ll3r01"}, domain.Documented)
-	a = w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/user_register/r3s3ll3r01?u=reseller&hash=" + domain.Hash(text, "secret")}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {"/billing/api/user_register/r3s3ll3r01?u=reseller&hash=" + domain.Hash(text, "secret")}})
 	wantPage(t, a, http.StatusOK, "matches the documented form", "<code>id</code>")
 	// A method morlite does not answer is still hashed, with a warning.
-	wantPage(t, w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/tariffs_get?u=admin"}}), http.StatusOK,
+	wantPage(t, w.Post(web.HashPagePath, url.Values{"uri": {"/billing/api/tariffs_get?u=admin"}}), http.StatusOK,
 		"morlite has no API method tariffs_get", domain.ErrNoSuchAPI.Message)
 }
 
@@ -240,31 +231,31 @@ func TestGenerateHashKeyHolders(t *testing.T) {
 	terminate := "/billing/api/did_terminate?u=admin&dids_id=2"
 	t.Run("Admin", func(t *testing.T) {
 		w := e.browser()
-		w.login("admin", "admin1")
-		a := w.post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=carol&did=123456789&device_id=1"}})
+		w.Login("admin", "admin1")
+		a := w.Post(web.HashPagePath, url.Values{"uri": {"/billing/api/did_trunk_device_assign?u=carol&did=123456789&device_id=1"}})
 		wantPage(t, a, http.StatusOK, "the admin&#39;s API secret key", "does not match", "not yours", seedDocumented)
 		wantNot(t, a, resellerDoc, "matches the")
-		a = w.post(web.HashPagePath, url.Values{"uri": {terminate}})
+		a = w.Post(web.HashPagePath, url.Values{"uri": {terminate}})
 		wantPage(t, a, http.StatusOK, domain.Hash("2", "secret"))
 		wantNot(t, a, "not yours")
 	})
 	t.Run("Reseller", func(t *testing.T) {
 		w := e.browser()
-		w.login("reseller", "res12345")
-		a := w.post(web.HashPagePath, url.Values{"uri": {terminate}})
+		w.Login("reseller", "res12345")
+		a := w.Post(web.HashPagePath, url.Values{"uri": {terminate}})
 		wantPage(t, a, http.StatusOK, "your own API secret key", "not yours")
 		wantNot(t, a, domain.Hash("2", "secret"))
 	})
 	for _, acc := range []string{"createonly", "norights", "accountant", "username"} {
 		t.Run("Accountant/"+acc, func(t *testing.T) {
 			w := e.browser()
-			w.login(acc, accountantLogins[acc])
+			w.Login(acc, accountantLogins[acc])
 			for _, uri := range []string{deleteCarols, terminate, seedURI} {
-				a := w.post(web.HashPagePath, url.Values{"uri": {uri}})
+				a := w.Post(web.HashPagePath, url.Values{"uri": {uri}})
 				wantPage(t, a, http.StatusBadRequest, `id="hash_error">Type the API secret key`)
 				wantNot(t, a, domain.Hash("3", "reseller-secret"), domain.Hash("2", "secret"), seedDocumented, `id="hash_verdict"`)
 			}
-			a := w.post(web.HashPagePath, url.Values{"uri": {terminate}, "secret": {"typed"}})
+			a := w.Post(web.HashPagePath, url.Values{"uri": {terminate}, "secret": {"typed"}})
 			wantPage(t, a, http.StatusOK, "the key you typed", domain.Hash("2", "typed"))
 		})
 	}
@@ -273,20 +264,20 @@ func TestGenerateHashKeyHolders(t *testing.T) {
 func TestGenerateHashReseller(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("reseller", "res12345")
+	w.Login("reseller", "res12345")
 	// His own request: his key, documented form.
 	own := "/billing/api/did_trunk_device_assign?u=reseller&did=123456789&device_id=1&hash=" + resellerDoc
-	a := w.post(web.HashPagePath, url.Values{"uri": {own}})
+	a := w.Post(web.HashPagePath, url.Values{"uri": {own}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_key">your own API secret key</dd>`, "matches the documented form")
 	wantNot(t, a, "reseller-secret", "not yours")
 	// The seed's request (u is the admin's accountant): hashed with his own
 	// key, never the admin's, so the admin's hashes never appear.
-	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {seedURI}})
 	wantPage(t, a, http.StatusOK, `<dd id="hash_key">your own API secret key</dd>`, "does not match", "not yours",
 		resellerDoc, domain.Hash("1", "reseller-secret"))
 	wantNot(t, a, seedDocumented, "matches the", "reseller-secret")
 	// A hash made with the admin's key tells him nothing: it does not match.
-	a = w.post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {strings.Replace(seedURI, seedLegacy, seedDocumented, 1)}})
 	wantPage(t, a, http.StatusOK, "does not match")
 	wantNot(t, a, "matches the")
 	// The other reseller's user, an unknown user and user_register: his own key, the same warning.
@@ -295,19 +286,19 @@ func TestGenerateHashReseller(t *testing.T) {
 		"/billing/api/did_trunk_device_assign?u=nobody&did=1&device_id=6",
 		"/billing/api/user_register?u=reseller&id=x",
 	} {
-		a = w.post(web.HashPagePath, url.Values{"uri": {uri}})
+		a = w.Post(web.HashPagePath, url.Values{"uri": {uri}})
 		wantPage(t, a, http.StatusOK, "your own API secret key", "not yours")
 		wantNot(t, a, domain.Hash("16", "secret"), domain.Hash("16", "reseller2-secret"), domain.Hash("x", "secret"))
 	}
 	// Typing the key is the only way to hash with another one.
-	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {"secret"}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {"secret"}})
 	wantPage(t, a, http.StatusOK, "the key you typed", "matches the legacy form")
 }
 
 func TestGenerateHashBadInput(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
+	w.Login("admin", "admin1")
 	cases := []struct{ name, uri, text string }{
 		{"Empty", "  ", "Paste a request URI first."},
 		{"Spaces", "/billing/api/dids_get?u=admin&x=a b", "Not a URI: it contains spaces"},
@@ -326,17 +317,17 @@ func TestGenerateHashBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := w.post(web.HashPagePath, url.Values{"uri": {tc.uri}})
+			a := w.Post(web.HashPagePath, url.Values{"uri": {tc.uri}})
 			wantPage(t, a, http.StatusBadRequest, `id="hash_error">`+tc.text)
 			wantNot(t, a, "<script>alert", `id="hash_verdict"`)
 		})
 	}
 	// A body far beyond the limit is refused before it is read.
-	a := w.post(web.HashPagePath, url.Values{"uri": {strings.Repeat("%61", 2*api.MaxBodyBytes)}})
+	a := w.Post(web.HashPagePath, url.Values{"uri": {strings.Repeat("%61", 2*api.MaxBodyBytes)}})
 	wantPage(t, a, http.StatusRequestEntityTooLarge, "Request too large: Generate hash takes a URI of at most 64 KiB")
-	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {strings.Repeat("k", web.MaxTypedKey+1)}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {seedURI}, "secret": {strings.Repeat("k", web.MaxTypedKey+1)}})
 	wantPage(t, a, http.StatusBadRequest, "The secret key is longer than 1 KiB.")
-	a = w.post(web.HashPagePath, url.Values{"uri": {seedURI}, "csrf": {"forged"}})
+	a = w.Post(web.HashPagePath, url.Values{"uri": {seedURI}, "csrf": {"forged"}})
 	wantPage(t, a, http.StatusForbidden, "CSRF")
 	wantNot(t, a, seedDocumented)
 }

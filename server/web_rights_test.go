@@ -31,13 +31,13 @@ func TestPagesNeedAccountantRights(t *testing.T) {
 	}
 	for acc, has := range rights {
 		w := e.browser()
-		w.login(acc, accountantLogins[acc])
+		w.Login(acc, accountantLogins[acc])
 		for _, p := range pages {
 			t.Run(acc+p.path, func(t *testing.T) {
-				a := w.get(p.path)
+				a := w.Get(p.path)
 				if has[p.right] >= 1 {
-					if a.status != http.StatusOK {
-						t.Fatalf("HTTP %d, want 200: %s", a.status, a.body)
+					if a.Status != http.StatusOK {
+						t.Fatalf("HTTP %d, want 200: %s", a.Status, a.Body)
 					}
 					return
 				}
@@ -48,7 +48,7 @@ func TestPagesNeedAccountantRights(t *testing.T) {
 	}
 	// A DID move is refused too.
 	w := e.browser()
-	w.login("createonly", accountantLogins["createonly"])
-	a := w.post(web.DIDEditPath+"2/terminate", url.Values{})
+	w.Login("createonly", accountantLogins["createonly"])
+	a := w.Post(web.DIDEditPath+"2/terminate", url.Values{})
 	wantPage(t, a, http.StatusForbidden, "You are not authorized to manage DIDs")
 }

@@ -2,11 +2,9 @@ package server
 
 import (
 	"io"
+	"morlite/internal/pagetest"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -14,94 +12,17 @@ import (
 	"morlite/web"
 )
 
-// webClient is a browser for the pages: a real listener, a cookie jar, and
-// redirects reported rather than followed.
-type webClient struct {
-	t    *testing.T
-	base string
-	http *http.Client
-	csrf string // the last CSRF token a page carried
-}
+// webClient is a browser for the pages (internal/pagetest), with this
+// package's own steps beside its own.
+type webClient struct{ *pagetest.Client }
+
+// webAnswer is a page answer: status, Location, body, headers.
+type webAnswer = pagetest.Answer
 
 // browser starts a real listener over the env's router.
 func (e *env) browser() *webClient {
 	e.t.Helper()
-	ts := httptest.NewServer(e.srv)
-	e.t.Cleanup(ts.Close)
-	jar, _ := cookiejar.New(nil)
-	return &webClient{t: e.t, base: ts.URL, http: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
-
-// webAnswer is a page answer: status, Location, body.
-type webAnswer struct {
-	status   int
-	location string
-	body     string
-	header   http.Header
-}
-
-var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func (w *webClient) send(req *http.Request) webAnswer {
-	w.t.Helper()
-	resp, err := w.http.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if m := csrfInput.FindStringSubmatch(string(b)); m != nil {
-		w.csrf = m[1]
-	}
-	return webAnswer{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b), header: resp.Header}
-}
-
-// get fetches a page.
-func (w *webClient) get(path string) webAnswer {
-	w.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, w.base+path, nil)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return w.send(req)
-}
-
-// post sends a form with the last CSRF token seen (unless form sets one).
-func (w *webClient) post(path string, form url.Values) webAnswer {
-	w.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	if _, ok := form["csrf"]; !ok {
-		form.Set("csrf", w.csrf)
-	}
-	req, err := http.NewRequest(http.MethodPost, w.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return w.send(req)
-}
-
-// login logs in through the login form and fails the test unless it
-// succeeds.
-func (w *webClient) login(username, password string) {
-	w.t.Helper()
-	w.get(web.LoginPath)
-	a := w.post(web.LoginPath, url.Values{"login_username": {username}, "login_psw": {password}})
-	if a.status != http.StatusSeeOther || a.location != web.HomePath {
-		w.t.Fatalf("login %s: HTTP %d to %q: %s", username, a.status, a.location, a.body)
-	}
-	// The start page's logout form carries the session's CSRF token.
-	if a := w.get(web.HomePath); a.status != http.StatusOK || !strings.Contains(a.body, "Welcome, "+username) {
-		w.t.Fatalf("start page after login: HTTP %d: %s", a.status, a.body)
-	}
+	return &webClient{pagetest.New(e.t, e.srv, pagetest.Paths{Login: web.LoginPath, Home: web.HomePath})}
 }
 
 // demoLogins are the demo's users who may and may not log in.
@@ -112,7 +33,7 @@ func TestLogin(t *testing.T) {
 	for _, u := range []string{"admin", "accountant", "reseller"} {
 		t.Run(u, func(t *testing.T) {
 			w := e.browser()
-			w.login(u, demoLogins[u])
+			w.Login(u, demoLogins[u])
 		})
 	}
 	cases := []struct {
@@ -128,13 +49,13 @@ func TestLogin(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := e.browser()
-			w.get(web.LoginPath)
-			a := w.post(web.LoginPath, url.Values{"login_username": {tc.user}, "login_psw": {tc.password}})
-			if a.status != tc.status || !strings.Contains(a.body, tc.text) {
-				t.Fatalf("HTTP %d, want %d with %q: %s", a.status, tc.status, tc.text, a.body)
+			w.Get(web.LoginPath)
+			a := w.Post(web.LoginPath, url.Values{"login_username": {tc.user}, "login_psw": {tc.password}})
+			if a.Status != tc.status || !strings.Contains(a.Body, tc.text) {
+				t.Fatalf("HTTP %d, want %d with %q: %s", a.Status, tc.status, tc.text, a.Body)
 			}
-			if got := w.get(web.HomePath); got.status != http.StatusSeeOther || !strings.HasPrefix(got.location, web.LoginPath+"?") {
-				t.Fatalf("a refused login opened a session: HTTP %d to %q", got.status, got.location)
+			if got := w.Get(web.HomePath); got.Status != http.StatusSeeOther || !strings.HasPrefix(got.Location, web.LoginPath+"?") {
+				t.Fatalf("a refused login opened a session: HTTP %d to %q", got.Status, got.Location)
 			}
 		})
 	}
@@ -148,26 +69,26 @@ func TestBlockedUserRefused(t *testing.T) {
 		t.Fatal("the demo's reseller row changed: fix this test")
 	}
 	w := newEnv(t, blocked).browser()
-	w.get(web.LoginPath)
-	a := w.post(web.LoginPath, url.Values{"login_username": {"reseller"}, "login_psw": {"res12345"}})
-	if a.status != http.StatusForbidden || !strings.Contains(a.body, web.TextBlocked) {
-		t.Fatalf("HTTP %d, want 403 with %q: %s", a.status, web.TextBlocked, a.body)
+	w.Get(web.LoginPath)
+	a := w.Post(web.LoginPath, url.Values{"login_username": {"reseller"}, "login_psw": {"res12345"}})
+	if a.Status != http.StatusForbidden || !strings.Contains(a.Body, web.TextBlocked) {
+		t.Fatalf("HTTP %d, want 403 with %q: %s", a.Status, web.TextBlocked, a.Body)
 	}
-	if a := w.get(web.HomePath); a.status != http.StatusSeeOther {
-		t.Fatalf("a blocked user's login opened a session: HTTP %d", a.status)
+	if a := w.Get(web.HomePath); a.Status != http.StatusSeeOther {
+		t.Fatalf("a blocked user's login opened a session: HTTP %d", a.Status)
 	}
 }
 
 func TestLoginNeedsCSRF(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.get(web.LoginPath)
-	a := w.post(web.LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "csrf": {"forged"}})
-	if a.status != http.StatusForbidden || !strings.Contains(a.body, "CSRF") {
-		t.Fatalf("HTTP %d: %s", a.status, a.body)
+	w.Get(web.LoginPath)
+	a := w.Post(web.LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "csrf": {"forged"}})
+	if a.Status != http.StatusForbidden || !strings.Contains(a.Body, "CSRF") {
+		t.Fatalf("HTTP %d: %s", a.Status, a.Body)
 	}
-	if a := w.get(web.LoginPath); a.status != http.StatusOK {
-		t.Fatalf("a forged login opened a session: HTTP %d", a.status)
+	if a := w.Get(web.LoginPath); a.Status != http.StatusOK {
+		t.Fatalf("a forged login opened a session: HTTP %d", a.Status)
 	}
 }
 
@@ -179,18 +100,18 @@ const wantPageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-
 func TestLoginCookiesAndHeaders(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	a := w.get(web.LoginPath)
-	if got := a.header.Get("Content-Security-Policy"); got != wantPageCSP {
+	a := w.Get(web.LoginPath)
+	if got := a.Header.Get("Content-Security-Policy"); got != wantPageCSP {
 		t.Errorf("CSP %q, want %q", got, wantPageCSP)
 	}
-	if !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") {
-		t.Errorf("Content-Type %q", a.header.Get("Content-Type"))
+	if !strings.HasPrefix(a.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("Content-Type %q", a.Header.Get("Content-Type"))
 	}
-	w.get(web.LoginPath)
-	req, _ := http.NewRequest(http.MethodPost, w.base+web.LoginPath, strings.NewReader(url.Values{
-		"login_username": {"admin"}, "login_psw": {"admin1"}, "csrf": {w.csrf}}.Encode()))
+	w.Get(web.LoginPath)
+	req, _ := http.NewRequest(http.MethodPost, w.Base+web.LoginPath, strings.NewReader(url.Values{
+		"login_username": {"admin"}, "login_psw": {"admin1"}, "csrf": {w.CSRF}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := w.http.Do(req)
+	resp, err := w.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,33 +133,33 @@ func TestLoginCookiesAndHeaders(t *testing.T) {
 func TestLoggedOutRedirect(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	a := w.get(web.HomePath + "?x=1")
+	a := w.Get(web.HomePath + "?x=1")
 	want := web.LoginPath + "?return_to=" + url.QueryEscape(web.HomePath+"?x=1")
-	if a.status != http.StatusSeeOther || a.location != want {
-		t.Fatalf("HTTP %d to %q, want 303 to %q", a.status, a.location, want)
+	if a.Status != http.StatusSeeOther || a.Location != want {
+		t.Fatalf("HTTP %d to %q, want 303 to %q", a.Status, a.Location, want)
 	}
-	w.get(a.location)
-	a = w.post(web.LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "return_to": {web.HomePath + "?x=1"}})
-	if a.status != http.StatusSeeOther || a.location != web.HomePath+"?x=1" {
-		t.Fatalf("after login: HTTP %d to %q", a.status, a.location)
+	w.Get(a.Location)
+	a = w.Post(web.LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "return_to": {web.HomePath + "?x=1"}})
+	if a.Status != http.StatusSeeOther || a.Location != web.HomePath+"?x=1" {
+		t.Fatalf("after login: HTTP %d to %q", a.Status, a.Location)
 	}
 }
 
 func TestLogout(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
-	if a := w.post(web.LogoutPath, url.Values{"csrf": {"forged"}}); a.status != http.StatusForbidden {
-		t.Fatalf("logout with a forged token: HTTP %d", a.status)
+	w.Login("admin", "admin1")
+	if a := w.Post(web.LogoutPath, url.Values{"csrf": {"forged"}}); a.Status != http.StatusForbidden {
+		t.Fatalf("logout with a forged token: HTTP %d", a.Status)
 	}
-	if a := w.post(web.LogoutPath, nil); a.status != http.StatusSeeOther || a.location != web.LoginPath {
-		t.Fatalf("logout: HTTP %d to %q", a.status, a.location)
+	if a := w.Post(web.LogoutPath, nil); a.Status != http.StatusSeeOther || a.Location != web.LoginPath {
+		t.Fatalf("logout: HTTP %d to %q", a.Status, a.Location)
 	}
-	if a := w.get(web.LoginPath); a.status != http.StatusOK {
-		t.Fatalf("still logged in after logout: HTTP %d", a.status)
+	if a := w.Get(web.LoginPath); a.Status != http.StatusOK {
+		t.Fatalf("still logged in after logout: HTTP %d", a.Status)
 	}
-	if a := w.post(web.LogoutPath, nil); a.status != http.StatusForbidden {
-		t.Fatalf("logout when logged out: HTTP %d", a.status)
+	if a := w.Post(web.LogoutPath, nil); a.Status != http.StatusForbidden {
+		t.Fatalf("logout when logged out: HTTP %d", a.Status)
 	}
 }
 
@@ -253,10 +174,10 @@ func TestSessionEndsWhenUserGoes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, demoYAML)
 			w := e.browser()
-			w.login(tc.user, tc.password)
+			w.Login(tc.user, tc.password)
 			e.exec(tc.change)
-			if a := w.get(web.HomePath); a.status != http.StatusSeeOther || !strings.HasPrefix(a.location, web.LoginPath) {
-				t.Fatalf("the session outlived the change: HTTP %d to %q", a.status, a.location)
+			if a := w.Get(web.HomePath); a.Status != http.StatusSeeOther || !strings.HasPrefix(a.Location, web.LoginPath) {
+				t.Fatalf("the session outlived the change: HTTP %d to %q", a.Status, a.Location)
 			}
 		})
 	}
@@ -268,52 +189,52 @@ func TestPagePostsBodyCap(t *testing.T) {
 	huge := url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "pad": {strings.Repeat("x", api.MaxBodyBytes)}}
 	// Logged out: the login form is refused before it is read.
 	w := e.browser()
-	w.get(web.LoginPath)
-	if a := w.post(web.LoginPath, huge); a.status != http.StatusRequestEntityTooLarge || !strings.Contains(a.body, "Request too large") {
-		t.Fatalf("huge login form: HTTP %d: %s", a.status, a.body)
+	w.Get(web.LoginPath)
+	if a := w.Post(web.LoginPath, huge); a.Status != http.StatusRequestEntityTooLarge || !strings.Contains(a.Body, "Request too large") {
+		t.Fatalf("huge login form: HTTP %d: %s", a.Status, a.Body)
 	}
 	// A body without a length is cut at the cap: its token is never read.
-	body := io.MultiReader(strings.NewReader("csrf="+w.csrf+"&login_username=admin&login_psw=admin1&pad="),
+	body := io.MultiReader(strings.NewReader("csrf="+w.CSRF+"&login_username=admin&login_psw=admin1&pad="),
 		strings.NewReader(strings.Repeat("x", 2*api.MaxBodyBytes)))
-	req, err := http.NewRequest(http.MethodPost, w.base+web.LoginPath, io.NopCloser(body))
+	req, err := http.NewRequest(http.MethodPost, w.Base+web.LoginPath, io.NopCloser(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if a := w.send(req); a.status != http.StatusForbidden || a.location != "" {
-		t.Fatalf("unbounded login form: HTTP %d to %q", a.status, a.location)
+	if a := w.Send(req); a.Status != http.StatusForbidden || a.Location != "" {
+		t.Fatalf("unbounded login form: HTTP %d to %q", a.Status, a.Location)
 	}
 	// Logged in: a huge move form changes nothing; the same move fits.
 	w = e.loginAs("admin")
-	w.get("/billing/dids/edit/2")
+	w.Get("/billing/dids/edit/2")
 	huge = url.Values{"pad": {strings.Repeat("x", api.MaxBodyBytes)}}
-	if a := w.post("/billing/dids/edit/2/terminate", huge); a.status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("huge move form: HTTP %d", a.status)
+	if a := w.Post("/billing/dids/edit/2/terminate", huge); a.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("huge move form: HTTP %d", a.Status)
 	}
 	if e.didRows() != before {
 		t.Fatal("a refused move changed the DIDs")
 	}
-	if a := w.post("/billing/dids/edit/2/terminate", nil); a.status != http.StatusSeeOther {
-		t.Fatalf("the move itself: HTTP %d", a.status)
+	if a := w.Post("/billing/dids/edit/2/terminate", nil); a.Status != http.StatusSeeOther {
+		t.Fatalf("the move itself: HTTP %d", a.Status)
 	}
 }
 
 func TestStaticAndRoot(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser() // logged out: the stylesheet is public, the root sends to the start page
-	a := w.get("/billing/static/morlite.css")
-	if a.status != http.StatusOK || a.header.Get("Content-Type") != "text/css; charset=utf-8" || !strings.Contains(a.body, ".badge.active") {
-		t.Fatalf("stylesheet: HTTP %d %q", a.status, a.header.Get("Content-Type"))
+	a := w.Get("/billing/static/morlite.css")
+	if a.Status != http.StatusOK || a.Header.Get("Content-Type") != "text/css; charset=utf-8" || !strings.Contains(a.Body, ".badge.active") {
+		t.Fatalf("stylesheet: HTTP %d %q", a.Status, a.Header.Get("Content-Type"))
 	}
 	for _, p := range []string{"/billing/static/nope.css", "/billing/static/..%2Ftemplates%2Flayout.html",
 		"/billing/static/%2E%2E", "/billing/static/"} {
-		if a := w.get(p); a.status != http.StatusNotFound || strings.Contains(a.body, "{{") {
-			t.Errorf("%s: HTTP %d: %.100s", p, a.status, a.body)
+		if a := w.Get(p); a.Status != http.StatusNotFound || strings.Contains(a.Body, "{{") {
+			t.Errorf("%s: HTTP %d: %.100s", p, a.Status, a.Body)
 		}
 	}
 	for _, p := range []string{"/billing", "/billing/"} {
-		if a := w.get(p); a.status != http.StatusSeeOther || a.location != web.HomePath {
-			t.Errorf("%s: HTTP %d to %q", p, a.status, a.location)
+		if a := w.Get(p); a.Status != http.StatusSeeOther || a.Location != web.HomePath {
+			t.Errorf("%s: HTTP %d to %q", p, a.Status, a.Location)
 		}
 	}
 }
@@ -323,16 +244,16 @@ func TestHomePage(t *testing.T) {
 	for user, says := range map[string]string{"admin": "You are logged in as admin: you see everything",
 		"accountant": "You are logged in as accountant: you see everything",
 		"reseller":   "You are logged in as a reseller: you see your own users, devices and DID pool only"} {
-		a := e.loginAs(user).get(web.HomePath)
-		if a.status != http.StatusOK || !strings.Contains(a.body, says) || a.header.Get("Content-Security-Policy") != wantPageCSP {
-			t.Errorf("%s: HTTP %d, lacks %q: %s", user, a.status, says, a.body)
+		a := e.loginAs(user).Get(web.HomePath)
+		if a.Status != http.StatusOK || !strings.Contains(a.Body, says) || a.Header.Get("Content-Security-Policy") != wantPageCSP {
+			t.Errorf("%s: HTTP %d, lacks %q: %s", user, a.Status, says, a.Body)
 		}
 		for _, link := range []string{web.DIDListPath, "/billing/users/list", web.HashPagePath} {
-			if strings.Count(a.body, `<a href="`+link+`"`) != 2 { // the nav and the list
-				t.Errorf("%s: %d links to %s", user, strings.Count(a.body, `<a href="`+link+`"`), link)
+			if strings.Count(a.Body, `<a href="`+link+`"`) != 2 { // the nav and the list
+				t.Errorf("%s: %d links to %s", user, strings.Count(a.Body, `<a href="`+link+`"`), link)
 			}
 		}
-		if strings.Contains(a.body, "/billing/sandbox/requests") {
+		if strings.Contains(a.Body, "/billing/sandbox/requests") {
 			t.Errorf("%s: the Requests link shows without sandbox mode", user)
 		}
 	}
@@ -346,12 +267,12 @@ func TestPagesHideFaults(t *testing.T) {
 	e.exec("ALTER TABLE actions RENAME TO actions_gone")
 	e.exec("ALTER TABLE dialplans RENAME TO dialplans_gone")
 	for _, p := range []string{"/billing/dids/edit/1", "/billing/devices/edit/1", web.DIDListPath} {
-		a := w.get(p)
-		if a.status != http.StatusInternalServerError || !strings.Contains(a.body, "<h1>Internal error</h1>") {
-			t.Errorf("%s: HTTP %d: %s", p, a.status, a.body)
+		a := w.Get(p)
+		if a.Status != http.StatusInternalServerError || !strings.Contains(a.Body, "<h1>Internal error</h1>") {
+			t.Errorf("%s: HTTP %d: %s", p, a.Status, a.Body)
 		}
 		for _, s := range []string{"no such table", "SQL", "_gone", "sqlite"} {
-			if strings.Contains(a.body, s) {
+			if strings.Contains(a.Body, s) {
 				t.Errorf("%s shows %q", p, s)
 			}
 		}
@@ -363,21 +284,21 @@ func TestPagesHideFaults(t *testing.T) {
 func TestCSRFHeader(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
-	w.login("admin", "admin1")
+	w.Login("admin", "admin1")
 	logout := func(header, field string) webAnswer {
-		req, err := http.NewRequest(http.MethodPost, w.base+web.LogoutPath, strings.NewReader(url.Values{"csrf": {field}}.Encode()))
+		req, err := http.NewRequest(http.MethodPost, w.Base+web.LogoutPath, strings.NewReader(url.Values{"csrf": {field}}.Encode()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-CSRF-Token", header)
-		return w.send(req)
+		return w.Send(req)
 	}
-	token := w.csrf
-	if a := logout("forged", token); a.status != http.StatusForbidden {
-		t.Fatalf("a forged header: HTTP %d", a.status)
+	token := w.CSRF
+	if a := logout("forged", token); a.Status != http.StatusForbidden {
+		t.Fatalf("a forged header: HTTP %d", a.Status)
 	}
-	if a := logout(token, ""); a.status != http.StatusSeeOther || a.location != web.LoginPath {
-		t.Fatalf("the header's token: HTTP %d to %q", a.status, a.location)
+	if a := logout(token, ""); a.Status != http.StatusSeeOther || a.Location != web.LoginPath {
+		t.Fatalf("the header's token: HTTP %d to %q", a.Status, a.Location)
 	}
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"morlite/internal/pagetest"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -80,95 +77,18 @@ func prehashed(t *testing.T, fixture string) string {
 	})
 }
 
-// webClient is a browser for the pages: a cookie jar, and redirects
-// reported rather than followed.
-type webClient struct {
-	t    *testing.T
-	base string
-	http *http.Client
-	csrf string // the last CSRF token a page carried
-}
+// webClient is a browser for the pages (internal/pagetest), with this
+// package's own steps beside its own.
+type webClient struct{ *pagetest.Client }
+
+// webAnswer is a page answer: status, Location, body, headers.
+type webAnswer = pagetest.Answer
 
 // browser starts a real listener over the env's router.
 func (e *env) browser() *webClient {
 	e.t.Helper()
-	ts := httptest.NewServer(e.handler)
-	e.t.Cleanup(ts.Close)
-	jar, _ := cookiejar.New(nil)
-	return &webClient{t: e.t, base: ts.URL, http: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
-
-// webAnswer is a page answer: status, Location, body.
-type webAnswer struct {
-	status   int
-	location string
-	body     string
-	header   http.Header
-}
-
-var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func (w *webClient) send(req *http.Request) webAnswer {
-	w.t.Helper()
-	resp, err := w.http.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if m := csrfInput.FindStringSubmatch(string(b)); m != nil {
-		w.csrf = m[1]
-	}
-	return webAnswer{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b), header: resp.Header}
-}
-
-func (w *webClient) get(path string) webAnswer {
-	w.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, w.base+path, nil)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return w.send(req)
-}
-
-// post sends a form with the last CSRF token seen.
-func (w *webClient) post(path string, form url.Values) webAnswer {
-	w.t.Helper()
-	form.Set("csrf", w.csrf)
-	req, err := http.NewRequest(http.MethodPost, w.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return w.send(req)
-}
-
-// login logs in through the login form and fails the test unless it
-// succeeds.
-func (w *webClient) login(username, password string) {
-	w.t.Helper()
-	w.get(LoginPath)
-	a := w.post(LoginPath, url.Values{"login_username": {username}, "login_psw": {password}})
-	if a.status != http.StatusSeeOther || a.location != HomePath {
-		w.t.Fatalf("login %s: HTTP %d to %q: %s", username, a.status, a.location, a.body)
-	}
+	return &webClient{pagetest.New(e.t, e.handler, pagetest.Paths{Login: LoginPath, Home: HomePath})}
 }
 
 // wantPage fails unless a is HTTP status and its body holds every text.
-func wantPage(t *testing.T, a webAnswer, status int, texts ...string) {
-	t.Helper()
-	if a.status != status {
-		t.Fatalf("HTTP %d, want %d: %s", a.status, status, a.body)
-	}
-	for _, s := range texts {
-		if !strings.Contains(a.body, s) {
-			t.Errorf("page lacks %q:\n%s", s, a.body)
-		}
-	}
-}
+var wantPage = pagetest.WantPage

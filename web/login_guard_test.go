@@ -4,8 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"testing"
@@ -18,25 +16,21 @@ import (
 // address ip (127.0.0.2, ...): the login throttle counts by address.
 func (e *env) browserFrom(ip string) *webClient {
 	e.t.Helper()
-	ts := httptest.NewServer(e.handler)
-	e.t.Cleanup(ts.Close)
-	jar, _ := cookiejar.New(nil)
+	w := e.browser()
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return d.DialContext(ctx, network, addr)
 	}}
 	e.t.Cleanup(tr.CloseIdleConnections)
-	return &webClient{t: e.t, base: ts.URL, http: &http.Client{
-		Jar: jar, Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	w.HTTP.Transport = tr
+	return w
 }
 
 // tryLogin posts the login form (after fetching it for its token).
 func (w *webClient) tryLogin(username, password string) webAnswer {
-	w.t.Helper()
-	w.get(LoginPath)
-	return w.post(LoginPath, url.Values{"login_username": {username}, "login_psw": {password}})
+	w.T.Helper()
+	w.Get(LoginPath)
+	return w.Post(LoginPath, url.Values{"login_username": {username}, "login_psw": {password}})
 }
 
 // fakeClock drives the throttle's clock; advance moves it on.
@@ -50,7 +44,7 @@ func fakeClock(e *env) func(time.Duration) {
 func wantLocked(t *testing.T, a webAnswer, retry string) {
 	t.Helper()
 	wantPage(t, a, http.StatusTooManyRequests, "Too many failed logins: try again in "+retry+" s")
-	if got := a.header.Get("Retry-After"); got != retry {
+	if got := a.Header.Get("Retry-After"); got != retry {
 		t.Errorf("Retry-After %q, want %q", got, retry)
 	}
 }
@@ -70,10 +64,10 @@ func TestLoginThrottle(t *testing.T) {
 	wantLocked(t, attacker.tryLogin("admin", "admin1"), "1") // even the right password: no bcrypt while locked
 	wantLocked(t, attacker.tryLogin("bob", "x"), "1")        // the address is locked for every name
 	// The admin, from his own address, is not locked out by the attack.
-	e.browserFrom("127.0.0.3").login("admin", "admin1")
+	e.browserFrom("127.0.0.3").Login("admin", "admin1")
 	// Once the delay has passed, the right password works from anywhere.
 	advance(time.Second)
-	attacker.login("admin", "admin1")
+	attacker.Login("admin", "admin1")
 
 	t.Run("DelayDoubles", func(t *testing.T) {
 		w := e.browserFrom("127.0.0.4")
@@ -102,7 +96,7 @@ func TestLoginThrottle(t *testing.T) {
 		wantPage(t, fresh.tryLogin("accountant", "guess"), http.StatusUnauthorized, TextBadLogin)
 		wantLocked(t, fresh.tryLogin("accountant", "acc12345"), "2") // its failure doubled the username's delay
 		advance(2 * time.Second)
-		fresh.login("accountant", "acc12345")
+		fresh.Login("accountant", "acc12345")
 	})
 }
 
@@ -139,7 +133,7 @@ func TestLoginThrottleChecksAfterTheWait(t *testing.T) {
 		}
 	}
 	w := e.browserFrom("127.0.0.2")
-	w.get(LoginPath)
+	w.Get(LoginPath)
 	checked := make(chan struct{}, 1)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	g.now = func() time.Time {
@@ -151,7 +145,7 @@ func TestLoginThrottleChecksAfterTheWait(t *testing.T) {
 	}
 	answer := make(chan webAnswer, 1)
 	go func() {
-		answer <- w.post(LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}})
+		answer <- w.Post(LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}})
 	}()
 	<-checked // the attempt passed its first check and waits for a slot
 	for i := 0; i < loginFreeFailures+1; i++ {
@@ -218,9 +212,9 @@ func TestLoginBcryptSlots(t *testing.T) {
 	w := e.browser()
 	a := w.tryLogin("admin", "admin1")
 	wantPage(t, a, http.StatusServiceUnavailable, textLoginBusy)
-	if a.header.Get("Retry-After") != "1" {
-		t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+	if a.Header.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q", a.Header.Get("Retry-After"))
 	}
 	e.srv.logins.release()
-	w.login("admin", "admin1")
+	w.Login("admin", "admin1")
 }
