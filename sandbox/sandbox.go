@@ -134,11 +134,14 @@ func (s *Sandbox) bearerAccess(c echo.Context, header string) (int, string) {
 	return 0, ""
 }
 
+// TextAdminOnly is the sandbox page's refusal of anyone but the admin.
+const TextAdminOnly = "Only the admin may use the sandbox"
+
 // requireAdminPage follows RequireLogin on the sandbox page: the admin only.
 func (s *Sandbox) requireAdminPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if web.ViewerOf(c).User().UserType != domain.Admin {
-			return s.pages.PageError(c, http.StatusForbidden, "Only the admin may use the sandbox", nil)
+			return s.pages.PageError(c, http.StatusForbidden, TextAdminOnly, nil)
 		}
 		return next(c)
 	}

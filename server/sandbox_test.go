@@ -151,8 +151,8 @@ func TestSandboxSessions(t *testing.T) {
 			checkJSONError(t, u+" session "+ep.method+" "+ep.path, a.Status, http.StatusForbidden, a.Body)
 		}
 		for _, a := range []webAnswer{w.Get(sandbox.JournalPagePath), w.Post(sandbox.JournalClearPath, nil), w.Post(sandbox.ResetPagePath, nil)} {
-			if a.Status != http.StatusForbidden {
-				t.Errorf("%s on the sandbox page: HTTP %d", u, a.Status)
+			if a.Status != http.StatusForbidden || !strings.Contains(a.Body, sandbox.TextAdminOnly) {
+				t.Errorf("%s on the sandbox page: HTTP %d: %s", u, a.Status, a.Body)
 			}
 		}
 		if home := w.Get(web.HomePath); strings.Contains(navOf(home.Body), sandbox.JournalPagePath) {

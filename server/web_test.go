@@ -84,7 +84,7 @@ func TestLoginNeedsCSRF(t *testing.T) {
 	w := e.browser()
 	w.Get(web.LoginPath)
 	a := w.Post(web.LoginPath, url.Values{"login_username": {"admin"}, "login_psw": {"admin1"}, "csrf": {"forged"}})
-	if a.Status != http.StatusForbidden || !strings.Contains(a.Body, "CSRF") {
+	if a.Status != http.StatusForbidden || !strings.Contains(a.Body, web.TextBadCSRF) {
 		t.Fatalf("HTTP %d: %s", a.Status, a.Body)
 	}
 	if a := w.Get(web.LoginPath); a.Status != http.StatusOK {
@@ -149,8 +149,8 @@ func TestLogout(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
 	w.Login("admin", "admin1")
-	if a := w.Post(web.LogoutPath, url.Values{"csrf": {"forged"}}); a.Status != http.StatusForbidden {
-		t.Fatalf("logout with a forged token: HTTP %d", a.Status)
+	if a := w.Post(web.LogoutPath, url.Values{"csrf": {"forged"}}); a.Status != http.StatusForbidden || !strings.Contains(a.Body, web.TextBadCSRF) {
+		t.Fatalf("logout with a forged token: HTTP %d: %s", a.Status, a.Body)
 	}
 	if a := w.Post(web.LogoutPath, nil); a.Status != http.StatusSeeOther || a.Location != web.LoginPath {
 		t.Fatalf("logout: HTTP %d to %q", a.Status, a.Location)

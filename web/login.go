@@ -16,6 +16,9 @@ const (
 	TextBadLogin   = "Wrong username or password"
 	TextNotAllowed = "Only the admin, accountants and resellers may log in here"
 	TextBlocked    = "This user is blocked"
+	// TextBadCSRF refuses a form (the login form's, or any other page's)
+	// that does not carry the session's CSRF token.
+	TextBadCSRF = "Invalid or missing CSRF token: reload the page and try again"
 )
 
 // loginForm is the login page's data.
@@ -47,7 +50,7 @@ func (s *Pages) handleLogin(c echo.Context) error {
 	f := loginForm{Username: c.FormValue("login_username"), ReturnTo: safeReturn(c.FormValue("return_to"))}
 	ck, err := c.Cookie(loginCSRFCookie)
 	if err != nil || !TokensEqual(SentCSRF(c), ck.Value) {
-		return s.PageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
+		return s.PageError(c, http.StatusForbidden, TextBadCSRF, nil)
 	}
 	addr := c.Request().RemoteAddr
 	if wait := s.logins.locked(f.Username, addr); wait > 0 {

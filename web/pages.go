@@ -148,7 +148,7 @@ func (s *Pages) RequireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 			return c.Redirect(http.StatusSeeOther, LoginPath+"?"+url.Values{"return_to": {c.Request().URL.RequestURI()}}.Encode())
 		}
 		if c.Request().Method != http.MethodGet && !TokensEqual(SentCSRF(c), wu.sess.csrf) {
-			return s.PageError(c, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again", nil)
+			return s.PageError(c, http.StatusForbidden, TextBadCSRF, nil)
 		}
 		c.Set("web", wu)
 		return next(c)
