@@ -189,6 +189,26 @@ func TestGenerateHashStrictMode(t *testing.T) {
 	wantPage(t, a, http.StatusOK, "matches the legacy form", "hash_mode strict", "Incorrect hash")
 }
 
+// TestGenerateHashKeyWarnings: the page says when the API would not check
+// the hash at all, and when the key it would sign with is empty.
+func TestGenerateHashKeyWarnings(t *testing.T) {
+	for _, tc := range []struct{ name, setting, value, warning string }{
+		{"Disabled", "disable_hash_checking", "true", "Hash checking is disabled for this key: the API accepts any hash."},
+		{"EmptyKey", "api_secret_key", `""`, "The key is empty: with hash checking on, the API answers " + domain.ErrNoSecretKey.Message + "."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, withSetting(demoYAML, tc.setting, tc.value))
+			w := e.browser()
+			w.Login("admin", "admin1")
+			wantPage(t, w.Post(web.HashPagePath, url.Values{"uri": {seedURI}}), http.StatusOK, tc.warning)
+		})
+	}
+	e := newEnv(t, demoYAML)
+	w := e.browser()
+	w.Login("admin", "admin1")
+	wantNot(t, w.Post(web.HashPagePath, url.Values{"uri": {seedURI}}), "Hash checking is disabled", "The key is empty")
+}
+
 func TestGenerateHashTypedKey(t *testing.T) {
 	e := newEnv(t, demoYAML)
 	w := e.browser()
