@@ -195,13 +195,15 @@ func sandboxPost(t *testing.T, endpoint, key string) {
 
 // TestMySQLDIDMoveStatements: with the sandbox off, an instance that keeps
 // the world answers did_trunk_device_assign and did_device_unassign with
-// five statements each (START TRANSACTION, one locking read that carries
-// the world generation, UPDATE, the action's INSERT, COMMIT), counted by
-// the server's Questions.
+// five statements (START TRANSACTION and one locking read that carries the
+// world generation; then UPDATE, the action's INSERT and COMMIT), counted
+// by the server's Questions, in two round trips, counted by a proxy between
+// the instance and the server.
 func TestMySQLDIDMoveStatements(t *testing.T) {
 	dbURL := mariadbtest.URL(t)
+	proxy := mariadbtest.NewProxy(t, dbURL)
 	lab := writeFixture(t, changeLab{key: "k0", adminPW: "pw", rsType: "reseller", rsKey: "rs0"}.yaml())
-	b, _, stop := startServe(t, "--db", dbURL, "--fixtures", lab, "--sandbox=false")
+	b, _, stop := startServe(t, "--db", proxy.URL, "--fixtures", lab, "--sandbox=false")
 	defer stop()
 	db, err := mariadbtest.Open(dbURL)
 	if err != nil {
@@ -225,9 +227,12 @@ func TestMySQLDIDMoveStatements(t *testing.T) {
 		if tc.method == "did_trunk_device_assign" {
 			kv = append(kv, "device_id", "1")
 		}
-		before := questions()
+		before, trips := questions(), proxy.Commands()
 		if body := postText(t, b+signed(tc.method, "admin", "k0", kv...)); !strings.Contains(body, tc.want) {
 			t.Fatalf("%s: %s", tc.method, body)
+		}
+		if n := proxy.Commands() - trips; n != 2 {
+			t.Errorf("%s: %d round trips, want 2", tc.method, n)
 		}
 		if n := questions() - before - 1; n != 5 { // less the SHOW STATUS itself
 			t.Errorf("%s: %d statements, want 5", tc.method, n)

@@ -156,8 +156,9 @@ func TestMaxBatch(t *testing.T) {
 	}
 }
 
-// TestHotQueriesPrepared: a query run on the read pool, and one a write
-// ran, are kept as prepared statements for the next time.
+// TestHotQueriesPrepared: a query run on the read pool, and on SQLite one
+// a write ran, are kept as prepared statements for the next time. MySQL's
+// writes run as text, each carrying what goes ahead of it (conntx.go).
 func TestHotQueriesPrepared(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openLoaded(t)
@@ -170,6 +171,12 @@ func TestHotQueriesPrepared(t *testing.T) {
 	st.stmts.mu.Lock()
 	read, write := len(st.stmts.stmts[st.read]), len(st.stmts.stmts[st.write])
 	st.stmts.mu.Unlock()
+	if st.Shared() {
+		if read == 0 || write != 0 {
+			t.Fatalf("%d statements prepared on the read pool, %d on the writer: want some, none", read, write)
+		}
+		return
+	}
 	if read == 0 || write == 0 {
 		t.Fatalf("%d statements prepared on the read pool, %d on the writer: want some on each", read, write)
 	}

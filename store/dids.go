@@ -156,7 +156,8 @@ func (e writeFailedError) Error() string { return e.err.Error() }
 func (e writeFailedError) Unwrap() error { return e.err }
 
 // saveDIDMove stores a DID's new state and its action log row. Only the
-// columns that changed are written, so SQLite touches only their indexes.
+// columns that changed are written, so SQLite touches only their indexes;
+// on MySQL both writes go to the server with the COMMIT (execLater).
 func (s *Store) saveDIDMove(ctx context.Context, tx queryer, c domain.Caller, method string, before, after domain.DID) error {
 	changes := domain.DIDChanges(before, after)
 	if len(changes) > 0 {
@@ -167,7 +168,7 @@ func (s *Store) saveDIDMove(ctx context.Context, tx queryer, c domain.Caller, me
 			args = append(args, columnValue(ch.Column, ch.After))
 		}
 		query := "UPDATE dids SET " + strings.Join(set, ", ") + " WHERE id = ?"
-		if _, err := tx.ExecContext(ctx, query, append(args, after.ID)...); err != nil {
+		if err := execLater(ctx, tx, query, append(args, after.ID)...); err != nil {
 			return writeFailedError{err}
 		}
 	}
@@ -205,13 +206,14 @@ func writeFailed(err error, text *domain.Error) error {
 	return err
 }
 
+// insertAction adds a row to the action log; in a MySQL write transaction
+// it goes to the server with the next statement or the COMMIT (execLater).
 func insertAction(ctx context.Context, q queryer, a domain.Action) error {
 	var id any
 	if a.ID != 0 {
 		id = a.ID
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO actions (id, date, user_id, action, target_type,
+	return execLater(ctx, q, `INSERT INTO actions (id, date, user_id, action, target_type,
 		target_id, data, data2) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id,
 		a.Date.UTC().Format(domain.TimeLayout), a.UserID, a.Action, a.TargetType, a.TargetID, a.Data, a.Data2)
-	return err
 }

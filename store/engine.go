@@ -60,7 +60,9 @@ type dialect struct {
 // read: two methods that decide on the same DID or device run one after the
 // other, and the second sees what the first wrote.
 type wtx struct {
-	*sql.Tx
+	// Tx runs the statements: SQLite's writer transaction (a *sql.Tx), or
+	// a MySQL transaction on one connection (a *connTx).
+	Tx   txRunner
 	lock string
 	// bound are the cached statements bound to this transaction, so that
 	// a transaction binds each statement once rather than once per use.
@@ -71,15 +73,26 @@ type wtx struct {
 	tracks, world bool
 }
 
-// bind returns st bound to the transaction.
+// txRunner is what a write transaction runs its statements on.
+type txRunner interface {
+	queryer
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// bind returns st bound to the transaction, or nil when the transaction
+// cannot bind cached statements.
 func (t *wtx) bind(ctx context.Context, st *sql.Stmt) *sql.Stmt {
 	if b, ok := t.bound[st]; ok {
 		return b
 	}
+	tx, ok := t.Tx.(*sql.Tx)
+	if !ok {
+		return nil // not a database/sql transaction: the query runs as text
+	}
 	if t.bound == nil {
 		t.bound = map[*sql.Stmt]*sql.Stmt{}
 	}
-	b := t.Tx.StmtContext(ctx, st)
+	b := tx.StmtContext(ctx, st)
 	t.bound[st] = b
 	return b
 }
@@ -121,6 +134,28 @@ func (t *wtx) Exec(query string, args ...any) (sql.Result, error) {
 func (t *wtx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
 	t.note(query)
 	return t.Tx.PrepareContext(ctx, query)
+}
+
+// execLater runs a write whose result nobody reads. On MySQL it waits to
+// go to the server with the transaction's next statement or its COMMIT
+// (connTx); its error, if any, is then that statement's or the commit's.
+func (t *wtx) execLater(ctx context.Context, query string, args ...any) error {
+	t.note(query)
+	if c, ok := t.Tx.(*connTx); ok {
+		return c.execLater(ctx, query, args)
+	}
+	_, err := t.Tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// execLater is wtx.execLater when q is a write transaction; any other q
+// runs the write now.
+func execLater(ctx context.Context, q queryer, query string, args ...any) error {
+	if t, ok := q.(*wtx); ok {
+		return t.execLater(ctx, query, args...)
+	}
+	_, err := q.ExecContext(ctx, query, args...)
+	return err
 }
 
 // Prepare prepares a statement in the transaction.

@@ -193,7 +193,9 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 		o(s)
 	}
 	s.warnings = durabilityWarnings(ctx, probe)
-	if s.write, err = mysqlPool(cfg, mysqlConns); err != nil {
+	wcfg := cfg.Clone()
+	wcfg.MultiStatements = true // a transaction's statements travel together (conntx.go)
+	if s.write, err = mysqlPool(wcfg, mysqlConns); err != nil {
 		return nil, err
 	}
 	if s.reads.limits.Slots == 0 {

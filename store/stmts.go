@@ -146,5 +146,8 @@ func (s *Store) reader() queryer {
 
 // inTx is a write transaction with cached statements.
 func (s *Store) inTx(tx *wtx) queryer {
+	if _, ok := tx.Tx.(*sql.Tx); !ok {
+		return tx // MySQL: queries run as text, ahead of the writes they carry (connTx)
+	}
 	return prepared{c: &s.stmts, db: s.write, tx: tx, lock: tx.lock}
 }

@@ -27,12 +27,6 @@ import (
 // bumpWorldQuery moves the generation on.
 const bumpWorldQuery = "UPDATE world_gen SET gen = gen + 1 WHERE id = 1"
 
-// bumpWorld moves the world generation on inside tx.
-func bumpWorld(ctx context.Context, tx queryer) error {
-	_, err := tx.ExecContext(ctx, bumpWorldQuery)
-	return err
-}
-
 // worldTables are the tables whose rows an instance keeps between requests.
 var worldTables = map[string]bool{"settings": true, "users": true, "user_rights": true, "addresses": true,
 	"devices": true, "dialplans": true, "providers": true}

@@ -61,9 +61,6 @@ func (s *Store) writeDirect(ctx context.Context, fn func(tx *wtx) error) error {
 		err := s.attemptWrite(ctx, fn)
 		switch {
 		case err == nil:
-			// Its connection is back in the pool: prepare the queries it
-			// ran unprepared, for the next writes.
-			s.stmts.prepareWanted(s.write)
 			return nil
 		case Unavailable(err):
 			return fmt.Errorf("%w: database unavailable: %v", domain.ErrBusy, err)
@@ -83,26 +80,26 @@ func (s *Store) attemptWrite(ctx context.Context, fn func(tx *wtx) error) error 
 	s.w.jobs.Add(1)
 	s.w.sizes.record(1)
 	writeStarts(ctx)
-	tx, err := s.write.BeginTx(ctx, nil)
+	c, err := beginConn(ctx, s.write)
 	if err != nil {
 		return writeFailedError{err}
 	}
-	defer tx.Rollback()
-	w := &wtx{Tx: tx, lock: s.eng.lockReads, tracks: true}
+	defer c.close(ctx)
+	w := &wtx{Tx: c, lock: s.eng.lockReads, tracks: true}
 	if err := callJob(w, &job{fn: fn}); err != nil {
 		return err
 	}
 	if w.world {
 		// Other instances' copies of the settings and callers go stale
 		// with this commit (worldgen.go).
-		if err := bumpWorld(ctx, w.Tx); err != nil {
+		if err := w.execLater(ctx, bumpWorldQuery); err != nil {
 			return writeFailedError{err}
 		}
 	}
-	if err := confirmWrite(ctx, w.Tx); err != nil {
+	if err := confirmWrite(ctx, w); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := c.commit(ctx); err != nil {
 		return writeFailedError{err}
 	}
 	writeCommitted(ctx)

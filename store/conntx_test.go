@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// On MySQL a write transaction's waiting writes go to the server with its
+// next statement or its COMMIT (conntx.go); on SQLite they run at once.
+// These tests hold on both engines.
+
+const insertSettingQuery = "INSERT INTO settings (name, value) VALUES (?, ?)"
+
+// countSettings counts the settings whose name starts with prefix.
+func countSettings(t *testing.T, st *Store, prefix string) int {
+	t.Helper()
+	var n int
+	if err := st.read.QueryRow("SELECT count(*) FROM settings WHERE name LIKE ?", prefix+"%").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestWaitingWriteFailsTheWhole: a waiting write that fails (a second row
+// with the same key) fails the transaction, and none of its writes stays.
+func TestWaitingWriteFailsTheWhole(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	err := st.writeTx(ctx, func(tx *wtx) error {
+		if err := tx.execLater(ctx, insertSettingQuery, "ct_a", "1"); err != nil {
+			return err
+		}
+		if err := tx.execLater(ctx, insertSettingQuery, "ct_b", "1"); err != nil {
+			return err
+		}
+		return tx.execLater(ctx, insertSettingQuery, "ct_a", "2")
+	})
+	if err == nil {
+		t.Fatal("a transaction whose last write fails committed")
+	}
+	if n := countSettings(t, st, "ct_"); n != 0 {
+		t.Errorf("%d of its rows stayed, want none", n)
+	}
+}
+
+// TestWaitingWritesGoAhead: a read after waiting writes sees them, and a
+// statement that carries them answers with its own result.
+func TestWaitingWritesGoAhead(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	var seen string
+	var id int64
+	err := st.writeTx(ctx, func(tx *wtx) error {
+		if err := tx.execLater(ctx, insertSettingQuery, "ct_seen", "yes"); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = ?", "ct_seen").Scan(&seen); err != nil {
+			return err
+		}
+		if err := tx.execLater(ctx, insertSettingQuery, "ct_more", "1"); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO actions (date, user_id, action) VALUES ('2026-01-02 03:04:05', 0, 'ct')`)
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != "yes" {
+		t.Errorf("the read saw %q, want the waiting write's yes", seen)
+	}
+	var want int64
+	if err := st.read.QueryRow("SELECT id FROM actions WHERE action = 'ct'").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if id != want {
+		t.Errorf("LastInsertId %d, want the action's id %d", id, want)
+	}
+	if n := countSettings(t, st, "ct_"); n != 2 {
+		t.Errorf("%d rows committed, want 2", n)
+	}
+}
+
+// TestFailedWriteLeavesNoTransactionOpen: a write that fails after its
+// statements went to the server is rolled back, and its connection goes
+// back to the pool with no transaction open: the writes that run on it
+// next do not commit the failed one's rows with theirs.
+func TestFailedWriteLeavesNoTransactionOpen(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	refused := errors.New("refused")
+	for i := range 2 * mysqlConns {
+		err := st.writeTx(ctx, func(tx *wtx) error {
+			if err := tx.execLater(ctx, insertSettingQuery, fmt.Sprintf("ct_failed_%d", i), "1"); err != nil {
+				return err
+			}
+			var one int
+			if err := tx.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil { // sends it
+				return err
+			}
+			return refused
+		})
+		if !errors.Is(err, refused) {
+			t.Fatalf("write %d: %v, want its own refusal", i, err)
+		}
+	}
+	for i := range 2 * mysqlConns {
+		if err := st.writeTx(ctx, func(tx *wtx) error {
+			return tx.execLater(ctx, insertSettingQuery, fmt.Sprintf("ct_ok_%d", i), "1")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countSettings(t, st, "ct_failed_"); n != 0 {
+		t.Errorf("%d rows of failed writes were committed, want none", n)
+	}
+	if n := countSettings(t, st, "ct_ok_"); n != 2*mysqlConns {
+		t.Errorf("%d rows of the later writes, want %d", n, 2*mysqlConns)
+	}
+}
