@@ -96,8 +96,15 @@ func mysqlConfig(raw string) (*mysql.Config, string, error) {
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), "3306")
 	}
+	address, rawQuery, err := socketOf(u.RawQuery)
+	if err != nil {
+		return nil, shown, err
+	}
+	if address == "" {
+		address = "tcp(" + host + ")"
+	}
 	// The driver parses its own parameters (tls=, timeouts, ...).
-	cfg, err := mysql.ParseDSN("tcp(" + host + ")/" + dbName + "?" + u.RawQuery)
+	cfg, err := mysql.ParseDSN(address + "/" + dbName + "?" + rawQuery)
 	if err != nil {
 		return nil, shown, fmt.Errorf("has a parameter the MySQL driver refuses: %s", strings.TrimPrefix(err.Error(), "invalid DSN: "))
 	}
@@ -124,6 +131,28 @@ func mysqlConfig(raw string) (*mysql.Config, string, error) {
 		cfg.WriteTimeout = 60 * time.Second
 	}
 	return cfg, shown, nil
+}
+
+// socketOf takes the socket parameter out of a URL's query: a server on
+// the same machine is reached through its Unix socket (?socket=PATH, the
+// host then only a name), as MySQL's own clients do for localhost. It
+// returns the driver's address for the socket ("" when there is none) and
+// the rest of the query.
+func socketOf(rawQuery string) (address, rest string, err error) {
+	var kept []string
+	for _, kv := range strings.Split(rawQuery, "&") {
+		key, value, _ := strings.Cut(kv, "=")
+		if key != "socket" {
+			kept = append(kept, kv)
+			continue
+		}
+		path, err := url.QueryUnescape(value)
+		if err != nil || path == "" || address != "" {
+			return "", "", errors.New("names its socket once, as a path (want ?socket=/run/mysqld/mysqld.sock)")
+		}
+		address = "unix(" + path + ")"
+	}
+	return address, strings.Join(kept, "&"), nil
 }
 
 // RedactURL returns a database URL with its password written as ***, as

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -188,6 +190,45 @@ func TestMySQLRefusals(t *testing.T) {
 		if e != nil && strings.Contains(e.Error(), mariadbtest.Password) {
 			t.Errorf("the password shows: %v", e)
 		}
+	}
+}
+
+// TestMySQLSocket: ?socket=PATH reaches the server through its Unix
+// socket, whatever the host says; a socket that is not there is refused
+// naming its path, never the password; a socket named twice is refused.
+func TestMySQLSocket(t *testing.T) {
+	mysqlOnly(t, "MySQL's Unix socket")
+	srv := mariadbtest.Shared(t)
+	ctx := context.Background()
+	tcp := srv.NewDatabase(t)
+	name := tcp[strings.LastIndex(tcp, "/")+1:]
+	sock := filepath.Join(srv.Dir, "sock")
+	base := "mysql://" + mariadbtest.User + ":" + mariadbtest.Password + "@localhost/" + name
+	st, err := Open(ctx, base+"?socket="+url.QueryEscape(sock)+"&timeout=3s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.writeTx(ctx, func(tx *wtx) error { return tx.execLater(ctx, insertSettingQuery, "via_socket", "1") }); err != nil {
+		t.Fatal(err)
+	}
+	var via string
+	if err := st.read.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'via_socket'").Scan(&via); err != nil || via != "1" {
+		t.Fatalf("a write through the socket reads back %q, %v", via, err)
+	}
+	var host string
+	if err := st.read.QueryRowContext(ctx, "SELECT host FROM information_schema.processlist WHERE id = CONNECTION_ID()").Scan(&host); err != nil || host != "localhost" {
+		t.Errorf("connected from %q (%v), want localhost: the socket", host, err)
+	}
+	missing := filepath.Join(t.TempDir(), "no.sock")
+	_, err = Open(ctx, base+"?socket="+missing)
+	var oe *OpenError
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), missing) || strings.Contains(err.Error(), mariadbtest.Password) {
+		t.Errorf("missing socket: %v", err)
+	}
+	_, err = Open(ctx, base+"?socket="+sock+"&socket="+sock)
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "names its socket once") {
+		t.Errorf("two sockets: %v", err)
 	}
 }
 
