@@ -96,17 +96,23 @@ func mysqlConfig(raw string) (*mysql.Config, string, error) {
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), "3306")
 	}
-	address, rawQuery, err := socketOf(u.RawQuery)
+	socket, rawQuery, err := socketOf(u.RawQuery)
 	if err != nil {
 		return nil, shown, err
 	}
-	if address == "" {
-		address = "tcp(" + host + ")"
+	address := "tcp(" + host + ")"
+	if socket != "" {
+		// The path is set after parsing: a path may hold what the
+		// driver's address syntax cannot ('@', "/...)/").
+		address = "unix"
 	}
 	// The driver parses its own parameters (tls=, timeouts, ...).
 	cfg, err := mysql.ParseDSN(address + "/" + dbName + "?" + rawQuery)
 	if err != nil {
 		return nil, shown, fmt.Errorf("has a parameter the MySQL driver refuses: %s", strings.TrimPrefix(err.Error(), "invalid DSN: "))
+	}
+	if socket != "" {
+		cfg.Addr = socket
 	}
 	cfg.User = u.User.Username()
 	cfg.Passwd, _ = u.User.Password()
@@ -136,9 +142,9 @@ func mysqlConfig(raw string) (*mysql.Config, string, error) {
 // socketOf takes the socket parameter out of a URL's query: a server on
 // the same machine is reached through its Unix socket (?socket=PATH, the
 // host then only a name), as MySQL's own clients do for localhost. It
-// returns the driver's address for the socket ("" when there is none) and
-// the rest of the query.
-func socketOf(rawQuery string) (address, rest string, err error) {
+// returns the socket's path ("" when there is none) and the rest of the
+// query.
+func socketOf(rawQuery string) (path, rest string, err error) {
 	var kept []string
 	for _, kv := range strings.Split(rawQuery, "&") {
 		key, value, _ := strings.Cut(kv, "=")
@@ -146,13 +152,13 @@ func socketOf(rawQuery string) (address, rest string, err error) {
 			kept = append(kept, kv)
 			continue
 		}
-		path, err := url.QueryUnescape(value)
-		if err != nil || path == "" || address != "" {
+		p, err := url.QueryUnescape(value)
+		if err != nil || p == "" || path != "" {
 			return "", "", errors.New("names its socket once, as a path (want ?socket=/run/mysqld/mysqld.sock)")
 		}
-		address = "unix(" + path + ")"
+		path = p
 	}
-	return address, strings.Join(kept, "&"), nil
+	return path, strings.Join(kept, "&"), nil
 }
 
 // RedactURL returns a database URL with its password written as ***, as

@@ -194,7 +194,8 @@ func TestMySQLRefusals(t *testing.T) {
 }
 
 // TestMySQLSocket: ?socket=PATH reaches the server through its Unix
-// socket, whatever the host says; a socket that is not there is refused
+// socket, whatever the host says, whatever characters its path holds; a
+// socket that is not there is refused
 // naming its path, never the password; a socket named twice is refused.
 func TestMySQLSocket(t *testing.T) {
 	mysqlOnly(t, "MySQL's Unix socket")
@@ -220,6 +221,20 @@ func TestMySQLSocket(t *testing.T) {
 	if err := st.read.QueryRowContext(ctx, "SELECT host FROM information_schema.processlist WHERE id = CONNECTION_ID()").Scan(&host); err != nil || host != "localhost" {
 		t.Errorf("connected from %q (%v), want localhost: the socket", host, err)
 	}
+	// A socket's path may hold what the driver's address syntax cannot
+	// ('@', the end of its credentials): here a link to the server's.
+	odd := filepath.Join(t.TempDir(), "mysqld@main")
+	if err := os.Mkdir(odd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(sock, filepath.Join(odd, "sock")); err != nil {
+		t.Fatal(err)
+	}
+	viaOdd, err := Open(ctx, base+"?socket="+url.QueryEscape(filepath.Join(odd, "sock")))
+	if err != nil {
+		t.Fatalf("a socket path with '@': %v", err)
+	}
+	viaOdd.Close()
 	missing := filepath.Join(t.TempDir(), "no.sock")
 	_, err = Open(ctx, base+"?socket="+missing)
 	var oe *OpenError
