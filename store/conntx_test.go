@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
+
+	"morlite/domain"
 )
 
 // On MySQL a write transaction's waiting writes go to the server with its
@@ -123,4 +126,53 @@ func TestFailedWriteLeavesNoTransactionOpen(t *testing.T) {
 	if n := countSettings(t, st, "ct_ok_"); n != 2*mysqlConns {
 		t.Errorf("%d rows of the later writes, want %d", n, 2*mysqlConns)
 	}
+}
+
+// TestConnectionLostWithTheCommit: on MySQL, a connection lost while the
+// waiting writes and the COMMIT run (here killed from another session) is
+// "Server busy", never a success, and none of the transaction's writes
+// stays. MySQL-specific: SQLite has no connection to lose.
+func TestConnectionLostWithTheCommit(t *testing.T) {
+	mysqlOnly(t, "a MySQL connection lost in the middle of a transaction's last query")
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	killed := make(chan error, 1)
+	err := st.writeTx(ctx, func(tx *wtx) error {
+		var id int64
+		if err := tx.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+			return err
+		}
+		go func() { killed <- killWhenSleeping(st, id) }()
+		if err := tx.execLater(ctx, insertSettingQuery, "ct_lost", "1"); err != nil {
+			return err
+		}
+		return tx.execLater(ctx, "DO SLEEP(5)") // goes with the COMMIT, and is killed
+	})
+	if kerr := <-killed; kerr != nil {
+		t.Fatal(kerr)
+	}
+	if !errors.Is(err, domain.ErrBusy) {
+		t.Errorf("a write whose connection was lost with its COMMIT: %v, want Server busy", err)
+	}
+	if n := countSettings(t, st, "ct_lost"); n != 0 {
+		t.Errorf("%d of its rows stayed, want none", n)
+	}
+}
+
+// killWhenSleeping kills connection id once it runs a SLEEP.
+func killWhenSleeping(st *Store, id int64) error {
+	for range 500 {
+		var n int
+		err := st.read.QueryRow(`SELECT count(*) FROM information_schema.processlist
+			WHERE id = ? AND info LIKE '%SLEEP(5)%'`, id).Scan(&n)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			_, err := st.read.Exec("KILL CONNECTION ?", id)
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return errors.New("the transaction's last query never ran")
 }
