@@ -26,25 +26,39 @@ type connTx struct {
 	conn      *sql.Conn
 	begun     bool     // START TRANSACTION has gone to the server
 	committed bool     // COMMIT returned success
+	prepared  bool     // a statement was prepared: writes no longer wait
 	later     []string // writes waiting for the next statement or COMMIT
 	laterArgs []any
 	laterSize int // bytes of their text and text arguments
+	maxSize   int // laterSize beyond which they go on their own
 }
 
-// maxLater and maxLaterSize bound what one query carries, well below the
-// server's max_allowed_packet: more goes on its own.
-const (
-	maxLater     = 64
-	maxLaterSize = 1 << 20
-)
+// maxLater bounds the writes one query carries; more go on their own.
+const maxLater = 64
 
-// beginConn takes a connection of pool for a write transaction.
-func beginConn(ctx context.Context, pool *sql.DB) (*connTx, error) {
+// maxLaterSize bounds their bytes, well below the max_allowed_packet of
+// any server (MySQL's smallest default is 1 MiB): the driver sends a query
+// larger than the packet it allows as a prepared statement, which cannot
+// hold several.
+const maxLaterSize = 256 << 10
+
+// laterSizeFor is maxLaterSize, or a quarter of the packet size a URL's
+// maxAllowedPacket sets when that is smaller.
+func laterSizeFor(maxAllowedPacket int) int {
+	if maxAllowedPacket > 0 && maxAllowedPacket/4 < maxLaterSize {
+		return maxAllowedPacket / 4
+	}
+	return maxLaterSize
+}
+
+// beginConn takes a connection of pool for a write transaction whose
+// waiting writes go on their own beyond maxSize bytes.
+func beginConn(ctx context.Context, pool *sql.DB, maxSize int) (*connTx, error) {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &connTx{conn: conn}, nil
+	return &connTx{conn: conn, maxSize: maxSize}, nil
 }
 
 // ahead returns query with what must reach the server before it (START
@@ -88,18 +102,23 @@ func (c *connTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 }
 
 // PrepareContext prepares a statement on the transaction's connection, once
-// what must go ahead of it has gone: the statement's own runs do not carry
-// it.
+// what must go ahead of it has gone. The statement's own runs carry nothing,
+// so from then on no write waits: each runs in its turn.
 func (c *connTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
 	if err := c.flush(ctx); err != nil {
 		return nil, err
 	}
+	c.prepared = true
 	return c.conn.PrepareContext(ctx, query)
 }
 
 // execLater keeps a write until the next statement or the commit.
 func (c *connTx) execLater(ctx context.Context, query string, args []any) error {
-	if len(c.later) == maxLater || c.laterSize > maxLaterSize {
+	if c.prepared {
+		_, err := c.ExecContext(ctx, query, args...)
+		return err
+	}
+	if len(c.later) == maxLater || c.laterSize > c.maxSize {
 		if err := c.flush(ctx); err != nil {
 			return err
 		}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"morlite/domain"
+	"morlite/internal/mariadbtest"
 )
 
 // On MySQL a write transaction's waiting writes go to the server with its
@@ -175,4 +177,59 @@ func killWhenSleeping(st *Store, id int64) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return errors.New("the transaction's last query never ran")
+}
+
+// TestWritesAfterAPrepareRunInTurn: once a transaction prepared a statement,
+// whose runs carry nothing ahead of them, a write no longer waits: the
+// prepared statement's next run sees it.
+func TestWritesAfterAPrepareRunInTurn(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	var n int
+	err := st.writeTx(ctx, func(tx *wtx) error {
+		count, err := tx.PrepareContext(ctx, "SELECT count(*) FROM settings WHERE name = ?")
+		if err != nil {
+			return err
+		}
+		defer count.Close()
+		if err := tx.execLater(ctx, insertSettingQuery, "ct_prepared", "1"); err != nil {
+			return err
+		}
+		return count.QueryRowContext(ctx, "ct_prepared").Scan(&n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("the prepared statement counted %d rows, want the write before it", n)
+	}
+}
+
+// TestWaitingWritesFitTheServersPacket: waiting writes go on their own
+// before what one query carries outgrows the packet the URL allows (a
+// larger query would go as a prepared statement, which cannot hold
+// several).
+func TestWaitingWritesFitTheServersPacket(t *testing.T) {
+	mysqlOnly(t, "MySQL's packet size")
+	st, err := Open(context.Background(), mariadbtest.URL(t)+"?maxAllowedPacket=65536")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	big := strings.Repeat("x", 30000)
+	err = st.writeTx(ctx, func(tx *wtx) error {
+		for i := range 3 {
+			if err := tx.execLater(ctx, insertSettingQuery, fmt.Sprintf("ct_big_%d", i), big); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countSettings(t, st, "ct_big_"); n != 3 {
+		t.Errorf("%d rows, want 3", n)
+	}
 }

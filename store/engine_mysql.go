@@ -223,7 +223,8 @@ func openMySQL(ctx context.Context, raw string, opts ...Option) (*Store, error) 
 	if err := migrateMySQL(ctx, probe, shown); err != nil {
 		return nil, err
 	}
-	s := &Store{file: shown, eng: eng, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch}
+	s := &Store{file: shown, eng: eng, Now: time.Now, queueSize: DefaultQueueSize, maxBatch: DefaultMaxBatch,
+		laterSize: laterSizeFor(cfg.MaxAllowedPacket)}
 	for _, o := range opts {
 		o(s)
 	}

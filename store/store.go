@@ -80,6 +80,7 @@ type Store struct {
 	w         writerState
 	queueSize int
 	maxBatch  int
+	laterSize int // MySQL: the bytes of waiting writes one query carries (conntx.go)
 	stmts     stmtCache
 	settings  settingsCache
 	users     userCache

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"morlite/domain"
+	"morlite/internal/mariadbtest"
 )
 
 // TestChangesWorld: the statements that change the settings or a caller
@@ -391,6 +393,51 @@ func TestOptimisticWriteCommitsOnlyUnmoved(t *testing.T) {
 }
 
 // secondInstance loads the demo world through a and opens a second
+
+// TestConfirmReadLocksNoGeneration: a write that read no generation in its
+// transaction reads it before its COMMIT without locking its row, so it
+// does not wait for a transaction that holds that row.
+func TestConfirmReadLocksNoGeneration(t *testing.T) {
+	a, url := mysqlStore(t, "the world generation that MySQL instances check")
+	ctx := context.Background()
+	b := secondInstance(t, a, url)
+	if _, err := b.Settings(OneRequest(ctx)); err != nil { // B keeps the world
+		t.Fatal(err)
+	}
+	rctx := OptimisticRequest(ctx)
+	if _, err := b.Settings(rctx); err != nil || !betting(rctx) {
+		t.Fatalf("the request did not assume the kept generation (%v)", err)
+	}
+	raw, err := mariadbtest.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	holder, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	if _, err := holder.Exec("SELECT gen FROM world_gen WHERE id = 1 FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- b.writeTx(rctx, func(tx *wtx) error { // reads no generation itself
+			_, err := tx.ExecContext(rctx, "UPDATE dids SET comment = 'confirmed' WHERE did = '123456789'")
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the write waited for the generation's row lock")
+	}
+}
+
 // instance on the same database, closed with the test.
 func secondInstance(t *testing.T, a *Store, url string) *Store {
 	t.Helper()

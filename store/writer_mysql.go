@@ -80,7 +80,7 @@ func (s *Store) attemptWrite(ctx context.Context, fn func(tx *wtx) error) error 
 	s.w.jobs.Add(1)
 	s.w.sizes.record(1)
 	writeStarts(ctx)
-	c, err := beginConn(ctx, s.write)
+	c, err := beginConn(ctx, s.write, s.laterSize)
 	if err != nil {
 		return writeFailedError{err}
 	}
@@ -96,7 +96,7 @@ func (s *Store) attemptWrite(ctx context.Context, fn func(tx *wtx) error) error 
 			return writeFailedError{err}
 		}
 	}
-	if err := confirmWrite(ctx, w); err != nil {
+	if err := confirmWrite(ctx, w.Tx); err != nil { // w.Tx: a read that locks no row
 		return err
 	}
 	if err := c.commit(ctx); err != nil {
