@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"morlite/domain"
 	"morlite/internal/mariadbtest"
@@ -244,6 +246,52 @@ func TestMySQLSocket(t *testing.T) {
 	_, err = Open(ctx, base+"?socket="+sock+"&socket="+sock)
 	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "names its socket once") {
 		t.Errorf("two sockets: %v", err)
+	}
+}
+
+// TestMySQLStalledServerBoundsReads: an exact-number dids_get gives up on a
+// server that stops answering (SIGSTOP) within about the read lane's
+// timeout, as "Server busy"; once the server answers again, so do the
+// reads.
+func TestMySQLStalledServerBoundsReads(t *testing.T) {
+	mysqlOnly(t, "a MySQL server that stops answering")
+	srv, err := mariadbtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ctx := context.Background()
+	st, err := Open(ctx, srv.NewDatabase(t), WithReadLimits(LaneLimits{Slots: 4, Wait: time.Second, Timeout: 500 * time.Millisecond, Queue: 16}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Load(ctx, demoWorld(t), false); err != nil {
+		t.Fatal(err)
+	}
+	admin := domain.Caller{User: &domain.User{ID: 0, UserType: domain.Admin}}
+	exact := "37060000001"
+	search := domain.DIDSearch{Caller: admin, Number: &exact}
+	if _, err := st.SearchDIDs(ctx, search); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = st.SearchDIDs(ctx, search)
+	took := time.Since(start)
+	if err := srv.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if !Unavailable(err) && !errors.Is(err, domain.ErrBusy) {
+		t.Errorf("a read from a stalled server: %v, want Server busy", err)
+	}
+	if took > 3*time.Second {
+		t.Errorf("a read from a stalled server gave up after %v, want about the lane's 500ms", took)
+	}
+	if got, err := st.SearchDIDs(ctx, search); err != nil || len(got) != 1 {
+		t.Errorf("a read once the server answers again: %v, %v", got, err)
 	}
 }
 

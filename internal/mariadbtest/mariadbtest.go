@@ -205,6 +205,10 @@ func (s *Server) setup() error {
 	return err
 }
 
+// Signal sends sig to mariadbd (SIGSTOP: a server that stops answering
+// without closing its connections; SIGCONT: it answers again).
+func (s *Server) Signal(sig os.Signal) error { return s.cmd.Process.Signal(sig) }
+
 // Kill SIGKILLs mariadbd and waits until it is gone.
 func (s *Server) Kill() {
 	if s.cmd != nil && s.cmd.Process != nil {
