@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -182,6 +183,10 @@ func jsonBody(method string, v url.Values, extra string) *http.Request {
 	return jsonRequest("/billing/api/"+method, "{"+strings.Join(members, ", ")+"}")
 }
 
+// generatedSecret is a password morlite made up (device_create's): random
+// letters and digits, which may spell a sign below ("EOF", "SQL") by chance.
+var generatedSecret = regexp.MustCompile(`<password>[A-Za-z0-9]*</password>`)
+
 // goErrorSigns are fragments of Go, driver or SQL error texts.
 var goErrorSigns = []string{"strconv", "invalid syntax", "sql:", "SQL", "sqlite", "runtime", "goroutine", "panic",
 	".go:", "%!", "nil pointer", "out of range", "no such table", "constraint", "echo", "EOF"}
@@ -313,7 +318,7 @@ func (h *hostileEnv) try(method string, tr transport, name, value string) {
 		h.t.Errorf("%s: not a MOR envelope: %q", label, body)
 	}
 	for _, sign := range goErrorSigns {
-		if strings.Contains(body, sign) {
+		if strings.Contains(generatedSecret.ReplaceAllString(body, "<password/>"), sign) {
 			h.t.Errorf("%s: the answer carries %q: %s", label, sign, body)
 		}
 	}
