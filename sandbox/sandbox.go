@@ -223,14 +223,14 @@ func (s *Sandbox) loadAlone(ctx context.Context, w *domain.World) error {
 	return s.store.Load(ctx, w, true)
 }
 
-// textResetFailed is what a failed reset answers; the cause goes to the log.
-const textResetFailed = "Reset failed: the database keeps its contents (see the server log)"
+// TextResetFailed is what a failed reset answers; the cause goes to the log.
+const TextResetFailed = "Reset failed: the database keeps its contents (see the server log)"
 
 // handleResetJSON is POST /sandbox/reset.
 func (s *Sandbox) handleResetJSON(c echo.Context) error {
 	w, err := s.resetWorld(c.Request().Context())
 	if err != nil {
-		return jsonError(c, http.StatusInternalServerError, textResetFailed)
+		return jsonError(c, http.StatusInternalServerError, TextResetFailed)
 	}
 	return writeJSON(c, http.StatusOK, map[string]any{"status": "reset", "users": len(w.Users), "dids": len(w.DIDs)})
 }
@@ -275,7 +275,7 @@ func (s *Sandbox) handleJournalClearPage(c echo.Context) error {
 func (s *Sandbox) handleResetPage(c echo.Context) error {
 	w, err := s.resetWorld(c.Request().Context())
 	if err != nil {
-		return s.pages.FlashAndRedirect(c, JournalPagePath, textResetFailed, false)
+		return s.pages.FlashAndRedirect(c, JournalPagePath, TextResetFailed, false)
 	}
 	text := "Database reset to " + s.describe + ": " + strconv.Itoa(len(w.Users)) + " users, " + strconv.Itoa(len(w.DIDs)) + " DIDs"
 	return s.pages.FlashAndRedirect(c, JournalPagePath, text, true)

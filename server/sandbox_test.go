@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -377,5 +378,32 @@ func TestResetKeepsJournalAndSessions(t *testing.T) {
 	}
 	if a := w.Get(sandbox.JournalPagePath); a.Status != http.StatusOK || !strings.Contains(a.Body, ">dids_get</a>") {
 		t.Fatalf("the page session or the journal did not survive the reset: HTTP %d to %q", a.Status, a.Location)
+	}
+}
+
+// TestResetFailedKeepsTheWorld: a reset whose fixture no longer parses
+// answers HTTP 500 with its text, by the endpoint and by the page's form,
+// and the database keeps every row it had.
+func TestResetFailedKeepsTheWorld(t *testing.T) {
+	e := newEnv(t, demoYAML)
+	broken := func() (*domain.World, error) { return fixtures.Parse("test.yaml", []byte("users: [\n"), sandboxNow) }
+	e.srv = New(e.st, slog.New(slog.NewTextHandler(lockedWriter{e}, nil)), WithSandbox("a broken fixture", broken))
+	before := e.dump()
+	rec := e.sandboxCall(http.MethodPost, sandbox.ResetPath, "secret")
+	var got struct{ Error string }
+	if rec.Code != http.StatusInternalServerError || json.Unmarshal(rec.Body.Bytes(), &got) != nil || got.Error != sandbox.TextResetFailed {
+		t.Errorf("reset with a broken fixture: HTTP %d %s, want 500 and %q", rec.Code, rec.Body, sandbox.TextResetFailed)
+	}
+	w := e.browser()
+	w.Login("admin", demoLogins["admin"])
+	w.Get(sandbox.JournalPagePath)
+	if a := w.Post(sandbox.ResetPagePath, nil); a.Status != http.StatusSeeOther || a.Location != sandbox.JournalPagePath {
+		t.Fatalf("reset form: HTTP %d to %q", a.Status, a.Location)
+	}
+	if a := w.Get(sandbox.JournalPagePath); !strings.Contains(a.Body, html.EscapeString(sandbox.TextResetFailed)) {
+		t.Errorf("no failure flash after the reset form:\n%s", a.Body)
+	}
+	if e.dump() != before {
+		t.Error("a failed reset changed the database")
 	}
 }

@@ -19,9 +19,9 @@ import (
 // The write pool's connections accept several statements in one query for
 // this (the driver's multiStatements). Every value still travels as an
 // argument, escaped by the driver; no value is ever spliced into a query's
-// text. Statements run as text: the locking reads and the writes are parsed
-// by the server each time, which costs it less than a round trip costs both
-// sides.
+// text. Statements run as text (a prepared statement belongs to a
+// database/sql transaction or pool, not to a connection taken from it): the
+// server parses each one, which the round trips saved more than pay for.
 type connTx struct {
 	conn      *sql.Conn
 	begun     bool     // START TRANSACTION has gone to the server
