@@ -223,21 +223,9 @@ func TestOptimisticRequestConfirms(t *testing.T) {
 		{"MovedNoRows", number("999"), true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rctx := OptimisticRequest(ctx)
-			if _, err := b.Settings(rctx); err != nil {
-				t.Fatal(err)
-			}
-			if !betting(rctx) {
-				t.Fatal("the request did not assume the kept generation")
-			}
+			rctx := assumingKept(t, b)
 			if tc.move {
-				err := a.writeTx(ctx, func(tx *wtx) error {
-					_, err := tx.ExecContext(ctx, "UPDATE users SET first_name = first_name WHERE id = 5")
-					return err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				moveWorld(t, a)
 			}
 			_, err := b.SearchDIDs(rctx, tc.search)
 			if found := err == nil; found == betting(rctx) {
@@ -363,21 +351,9 @@ func TestOptimisticWriteCommitsOnlyUnmoved(t *testing.T) {
 		{"NoGenerationReadMoved", comment, true}, {"NoGenerationRead", comment, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := b.Settings(OneRequest(ctx)); err != nil { // B keeps the world
-				t.Fatal(err)
-			}
-			rctx := OptimisticRequest(ctx)
-			if _, err := b.Settings(rctx); err != nil || !betting(rctx) {
-				t.Fatalf("the request did not assume the kept generation (%v)", err)
-			}
+			rctx := assumingKept(t, b)
 			if tc.move {
-				err := a.writeTx(ctx, func(tx *wtx) error {
-					_, err := tx.ExecContext(ctx, "UPDATE users SET first_name = first_name WHERE id = 5")
-					return err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				moveWorld(t, a)
 			}
 			before := state()
 			err := tc.write(rctx)
@@ -392,22 +368,13 @@ func TestOptimisticWriteCommitsOnlyUnmoved(t *testing.T) {
 	}
 }
 
-// secondInstance loads the demo world through a and opens a second
-
 // TestConfirmReadLocksNoGeneration: a write that read no generation in its
 // transaction reads it before its COMMIT without locking its row, so it
 // does not wait for a transaction that holds that row.
 func TestConfirmReadLocksNoGeneration(t *testing.T) {
 	a, url := mysqlStore(t, "the world generation that MySQL instances check")
-	ctx := context.Background()
 	b := secondInstance(t, a, url)
-	if _, err := b.Settings(OneRequest(ctx)); err != nil { // B keeps the world
-		t.Fatal(err)
-	}
-	rctx := OptimisticRequest(ctx)
-	if _, err := b.Settings(rctx); err != nil || !betting(rctx) {
-		t.Fatalf("the request did not assume the kept generation (%v)", err)
-	}
+	rctx := assumingKept(t, b)
 	raw, err := mariadbtest.Open(url)
 	if err != nil {
 		t.Fatal(err)
@@ -438,6 +405,35 @@ func TestConfirmReadLocksNoGeneration(t *testing.T) {
 	}
 }
 
+// assumingKept returns the context of a request to st that assumes the
+// world generation st keeps (st reads the world first when it keeps none).
+func assumingKept(t *testing.T, st *Store) context.Context {
+	t.Helper()
+	if _, err := st.Settings(OneRequest(context.Background())); err != nil { // st keeps the world
+		t.Fatal(err)
+	}
+	rctx := OptimisticRequest(context.Background())
+	if _, err := st.Settings(rctx); err != nil || !betting(rctx) {
+		t.Fatalf("the request did not assume the kept generation (%v)", err)
+	}
+	return rctx
+}
+
+// moveWorld moves the world generation on through st, as a change to a
+// caller does.
+func moveWorld(t *testing.T, st *Store) {
+	t.Helper()
+	ctx := context.Background()
+	err := st.writeTx(ctx, func(tx *wtx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE users SET first_name = first_name WHERE id = 5")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// secondInstance loads the demo world through a and opens a second
 // instance on the same database, closed with the test.
 func secondInstance(t *testing.T, a *Store, url string) *Store {
 	t.Helper()
