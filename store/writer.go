@@ -18,10 +18,10 @@ import (
 // owns the single writer connection. It takes whatever jobs are waiting (up
 // to maxBatch; a lone job may linger a moment for others, see linger), runs
 // them one after another inside ONE immediate transaction, each in its own
-// savepoint, and commits once: one fsync for the whole batch. A job sees the effects of the jobs before it in its batch
-// (they ran first, on the same connection); a job that fails is rolled back
-// to its savepoint alone; and no job is answered before the commit that
-// makes it durable. When the queue is full, a write is refused at once with
+// savepoint, and commits once: one fsync for the whole batch. A job sees
+// the effects of the jobs before it in its batch (they ran first, on the
+// same connection); a job that fails is rolled back to its savepoint
+// alone; and no job is answered before the commit that makes it durable. When the queue is full, a write is refused at once with
 // domain.ErrBusy rather than left to wait behind hundreds of others.
 
 // Defaults for the write queue.
