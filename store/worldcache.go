@@ -16,12 +16,14 @@ import (
 // small statement) and uses the copies only when they are of that
 // generation.
 //
-// A read-only request may go further (OptimisticRequest): it assumes the
-// generation of the copies, and a statement it runs anyway reads the
-// generation beside its rows (dids_get's query, a user's row). Before
-// anything is answered, Confirm checks that every generation so read was
-// the assumed one (reading it when no statement did); if not, the answer is
-// thrown away and the request runs again, reading the generation first.
+// A read-only request, or a DID move, may go further (OptimisticRequest):
+// it assumes the generation of the copies, and a statement it runs anyway
+// reads the generation beside its rows (dids_get's query, a user's row, a
+// move's locking read). A move's write commits only under the assumed
+// generation (confirmWrite). Before anything is answered, Confirm checks
+// that every generation so read was the assumed one (reading it when no
+// statement did); if not, the answer is thrown away and the request runs
+// again, reading the generation first.
 
 // maxCachedCallers bounds the users kept for one generation: past it the
 // cache starts again empty.
@@ -118,9 +120,11 @@ func OneRequest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, requestKey{}, &requestMemo{})
 }
 
-// OptimisticRequest is OneRequest for a request that changes nothing and
-// calls Confirm before it answers: it may assume the generation of the
-// copies the instance keeps rather than read it first.
+// OptimisticRequest is OneRequest for a request that calls Confirm before
+// it answers and changes nothing, or changes DIDs in one write that
+// commits only under the generation it assumed (confirmWrite): it may
+// assume the generation of the copies the instance keeps rather than read
+// it first.
 func OptimisticRequest(ctx context.Context) context.Context {
 	return context.WithValue(ctx, requestKey{}, &requestMemo{mayBet: true})
 }
