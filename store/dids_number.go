@@ -47,13 +47,50 @@ func (p *numberConns) get(s *Store) (*rawConn, error) {
 
 func (p *numberConns) put(s *Store, c *rawConn) {
 	p.mu.Lock()
-	if !p.closed && len(p.idle) < s.reads.limits.Slots {
+	if !p.closed && !c.broken && len(p.idle) < s.reads.limits.Slots {
 		p.idle = append(p.idle, c)
 		c = nil
 	}
 	p.mu.Unlock()
 	if c != nil {
 		c.close()
+	}
+}
+
+// sweep ends the read transactions idle connections keep from before the
+// last commit: they would hold the WAL back from starting again, growing
+// it for as long as they stay idle. A connection that cannot end its
+// transaction is closed.
+func (p *numberConns) sweep(wal *walIndex) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	kept := p.idle[:0]
+	for _, c := range p.idle {
+		if c.stale(wal) && c.end() != nil {
+			c.close()
+			continue
+		}
+		kept = append(kept, c)
+	}
+	clear(p.idle[len(kept):])
+	p.idle = kept
+}
+
+// sweepEvery is how often the idle connections are swept.
+const sweepEvery = 100 * time.Millisecond
+
+// sweepIdle sweeps the idle connections until stop is closed.
+func (p *numberConns) sweepIdle(wal *walIndex, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			p.sweep(wal)
+		case <-stop:
+			return
+		}
 	}
 }
 
@@ -94,7 +131,7 @@ func (s *Store) searchNumber(ctx context.Context, search domain.DIDSearch) (out 
 	}
 	var d domain.DID
 	start := time.Now()
-	found, err := c.didByNumber(*search.Number, &d)
+	found, err := c.didByNumber(s.wal, *search.Number, &d)
 	s.numberConns.put(s, c)
 	switch {
 	case err == errRawBusy || time.Since(start) > l.limits.Timeout:

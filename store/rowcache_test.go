@@ -84,7 +84,7 @@ func TestRowCacheMatchesFile(t *testing.T) {
 			st.CloseDID(ctx, moves[rnd.IntN(len(moves))], admin, id())
 		case k < 9:
 			step = "details"
-			st.UpdateDIDDetails(ctx, admin, domain.Params{"did_id": id(), "did_comment": "c" + strconv.Itoa(i)})
+			st.UpdateDIDDetails(ctx, admin, domain.Params{"did_id": id(), "comment": "c" + strconv.Itoa(i)})
 		default:
 			step = "raw change"
 			q := fmt.Sprintf(rawChanges[rnd.IntN(len(rawChanges))], 1+rnd.IntN(8))

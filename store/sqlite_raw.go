@@ -26,6 +26,15 @@ type rawConn struct {
 	stmt uintptr // didByNumberQuery, prepared
 	arg  uintptr // C memory the bound number is copied into
 	argN int     // its size
+	// begin and rollback open and end a read transaction kept between
+	// reads (keep); kept says one is open, at the WAL-index header read
+	// just before it began.
+	begin, rollback uintptr
+	kept            bool
+	at              walHeader
+	// broken: a kept read transaction could not be ended; the connection
+	// is closed rather than used again.
+	broken bool
 }
 
 // didByNumberQuery reads a DID's columns in scanDID's order.
@@ -65,7 +74,24 @@ func openRawConn(path string, busy time.Duration) (_ *rawConn, err error) {
 	if c.stmt, err = c.prepare(didByNumberQuery); err != nil {
 		return nil, err
 	}
+	if c.begin, err = c.prepare("BEGIN"); err != nil {
+		return nil, err
+	}
+	if c.rollback, err = c.prepare("ROLLBACK"); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// filename is the database file's full path as SQLite resolved it, the
+// name its WAL and WAL-index are named after ("" if it has none).
+func (c *rawConn) filename() string {
+	main, err := libc.CString("main")
+	if err != nil {
+		return ""
+	}
+	defer libc.Xfree(c.tls, main)
+	return libc.GoString(sqlite3.Xsqlite3_db_filename(c.tls, c.db, main))
 }
 
 // readPointer reads the C pointer stored at p.
@@ -110,10 +136,12 @@ func (c *rawConn) err(rc int32) error {
 	return fmt.Errorf("sqlite: %s (%d)", libc.GoString(sqlite3.Xsqlite3_errmsg(c.tls, c.db)), rc)
 }
 
-// close frees the statement, the connection and its C memory.
+// close frees the statements, the connection and its C memory.
 func (c *rawConn) close() {
-	if c.stmt != 0 {
-		sqlite3.Xsqlite3_finalize(c.tls, c.stmt)
+	for _, st := range []uintptr{c.stmt, c.begin, c.rollback} {
+		if st != 0 {
+			sqlite3.Xsqlite3_finalize(c.tls, st)
+		}
 	}
 	if c.db != 0 {
 		sqlite3.Xsqlite3_close_v2(c.tls, c.db)
@@ -127,14 +155,21 @@ func (c *rawConn) close() {
 // didByNumber reads the DID numbered number into d; found is false when
 // there is none. Any error (errRawBusy for a lock waited on too long), or a
 // column whose stored type scanDID would have to convert, leaves the
-// answer to the general path.
-func (c *rawConn) didByNumber(number string, d *domain.DID) (found bool, err error) {
+// answer to the general path. It reads in the read transaction kept from
+// the connection's last read while wal shows no commit since (keep).
+func (c *rawConn) didByNumber(wal *walIndex, number string, d *domain.DID) (found bool, err error) {
+	if err := c.keep(wal); err != nil {
+		return false, err
+	}
 	if err := c.bindNumber(number); err != nil {
 		return false, err
 	}
 	defer func() {
-		sqlite3.Xsqlite3_reset(c.tls, c.stmt) // ends the read transaction
+		sqlite3.Xsqlite3_reset(c.tls, c.stmt) // ends the read transaction, unless kept
 		sqlite3.Xsqlite3_clear_bindings(c.tls, c.stmt)
+		if err != nil {
+			c.end()
+		}
 	}()
 	switch rc := sqlite3.Xsqlite3_step(c.tls, c.stmt); rc {
 	case sqlite3.SQLITE_DONE:
@@ -147,6 +182,70 @@ func (c *rawConn) didByNumber(number string, d *domain.DID) (found bool, err err
 		}
 		return false, c.err(rc)
 	}
+}
+
+// keepFrames is the longest WAL, in frames, while which read transactions
+// are kept between reads: SQLite's automatic checkpoint threshold. A kept
+// read transaction holds one of the WAL's read marks, and the writer starts
+// the WAL again from its first frame only when no reader holds one; past
+// this length reads end their transactions again as they go, so that the
+// checkpoint that follows can restart the WAL and it does not grow on.
+const keepFrames = 1000
+
+// keep makes sure the connection reads the latest commit: it ends a read
+// transaction kept since a commit (wal's header has changed since it began),
+// and begins one to keep when the header can be read and the WAL is short.
+// The header is read before BEGIN, so the snapshot the read then takes is
+// that header's commit or a later one; while the header stays the same,
+// there is no later one. Without a readable header each read ends its own
+// transaction, as SQLite's autocommit does.
+func (c *rawConn) keep(wal *walIndex) error {
+	h, ok := wal.header()
+	ok = ok && h.frames() <= keepFrames
+	if c.kept && (!ok || h != c.at) {
+		if err := c.end(); err != nil {
+			return err
+		}
+	}
+	if !c.kept && ok {
+		if err := c.run(c.begin); err != nil {
+			return err
+		}
+		c.kept, c.at = true, h
+	}
+	return nil
+}
+
+// end ends the kept read transaction, if any; a connection that cannot end
+// it is broken.
+func (c *rawConn) end() error {
+	if !c.kept {
+		return nil
+	}
+	c.kept = false
+	if err := c.run(c.rollback); err != nil {
+		c.broken = true
+		return err
+	}
+	return nil
+}
+
+// stale reports whether a kept read transaction is no longer the latest
+// (or the WAL has grown past keepFrames): one kept by an idle connection
+// is ended so that the WAL can start again (numberConns.sweep).
+func (c *rawConn) stale(wal *walIndex) bool {
+	h, ok := wal.header()
+	return c.kept && (!ok || h != c.at || h.frames() > keepFrames)
+}
+
+// run steps a statement that returns no rows, once.
+func (c *rawConn) run(stmt uintptr) error {
+	rc := sqlite3.Xsqlite3_step(c.tls, stmt)
+	sqlite3.Xsqlite3_reset(c.tls, stmt)
+	if rc != sqlite3.SQLITE_DONE {
+		return c.err(rc)
+	}
+	return nil
 }
 
 // bindNumber copies number into the connection's C memory and binds it; the

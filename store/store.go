@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -94,6 +95,12 @@ type Store struct {
 	// (dids_number.go); SQLite only.
 	fastReads   bool
 	numberConns numberConns
+	// wal maps the WAL-index's header (walindex.go): with it the fast
+	// read keeps its read transactions while no commit follows them. nil
+	// without one; sweepStop and sweepDone stop and await its sweeper.
+	wal                  *walIndex
+	sweepStop, sweepDone chan struct{}
+	stopSweep            sync.Once
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 	// beforeCommit, when set (by tests only, before the first write), runs
@@ -148,7 +155,31 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.watchWAL()
 	return s, nil
+}
+
+// watchWAL maps the WAL-index SQLite uses for the file, named as SQLite
+// names it (the database's full path and "-shm"), and starts the sweeper of
+// the read transactions idle fast-read connections keep. Where it cannot,
+// each fast read ends its own read transaction.
+func (s *Store) watchWAL() {
+	c, err := s.numberConns.get(s)
+	if err != nil {
+		return
+	}
+	name := c.filename()
+	s.numberConns.put(s, c)
+	if name == "" {
+		return
+	}
+	wal, err := mapWALIndex(name + "-shm")
+	if err != nil {
+		return
+	}
+	s.wal = wal
+	s.sweepStop, s.sweepDone = make(chan struct{}), make(chan struct{})
+	go s.numberConns.sweepIdle(wal, s.sweepStop, s.sweepDone)
 }
 
 // probe reads what every request reads first, the settings, so that a
@@ -195,7 +226,12 @@ func (s *Store) path() string { return s.file }
 // Close lets queued writes finish, then closes both pools.
 func (s *Store) Close() error {
 	s.stopWriter()
+	if s.sweepStop != nil {
+		s.stopSweep.Do(func() { close(s.sweepStop) })
+		<-s.sweepDone
+	}
 	s.numberConns.close()
+	s.wal.unmap()
 	s.stmts.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
