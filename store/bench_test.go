@@ -46,13 +46,21 @@ func benchStore(b *testing.B, n int) (*Store, domain.Caller) {
 
 func benchNumber(i int) string { return fmt.Sprintf("4400%07d", i) }
 
-// BenchmarkSearchDIDs is dids_get for one number: with the names in memory
-// (the fast read, dids_number.go) and with the joins.
+// BenchmarkSearchDIDs is dids_get for one number: the fast read
+// (dids_number.go) keeping its read transaction between reads (kept), the
+// fast read ending it after every read, and the general path's joins.
 func BenchmarkSearchDIDs(b *testing.B) {
 	st, admin := benchStore(b, 1000)
-	for _, named := range []bool{true, false} {
-		b.Run(fmt.Sprintf("names=%v", named), func(b *testing.B) {
-			st.names.on.Store(named)
+	wal := st.wal
+	for _, c := range []struct {
+		name        string
+		names, keep bool
+	}{{"fast,kept", true, true}, {"fast", true, false}, {"joins", false, false}} {
+		b.Run(c.name, func(b *testing.B) {
+			st.names.on.Store(c.names)
+			if st.wal = nil; c.keep {
+				st.wal = wal
+			}
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
@@ -64,6 +72,7 @@ func BenchmarkSearchDIDs(b *testing.B) {
 			}
 		})
 	}
+	st.wal = wal
 }
 
 // BenchmarkAssignUnassign is the bench's writes workload without HTTP: 64
