@@ -28,7 +28,7 @@ type rawConn struct {
 	argN int     // its size
 	// begin and rollback open and end a read transaction kept between
 	// reads (keep); kept says one is open, at the WAL-index header read
-	// just before it began.
+	// just before its first read.
 	begin, rollback uintptr
 	kept            bool
 	at              walHeader
@@ -195,9 +195,10 @@ const keepFrames = 1000
 // keep makes sure the connection reads the latest commit: it ends a read
 // transaction kept since a commit (wal's header has changed since it began),
 // and begins one to keep when the header can be read and the WAL is short.
-// The header is read before BEGIN, so the snapshot the read then takes is
-// that header's commit or a later one; while the header stays the same,
-// there is no later one. Without a readable header each read ends its own
+// The header is read before the first read in the transaction, which takes
+// its snapshot (BEGIN is deferred and takes none), so that snapshot is the
+// header's commit or a later one; while the header stays the same, there is
+// no later one. Without a readable header each read ends its own
 // transaction, as SQLite's autocommit does.
 func (c *rawConn) keep(wal *walIndex) error {
 	h, ok := wal.header()
@@ -230,12 +231,13 @@ func (c *rawConn) end() error {
 	return nil
 }
 
-// stale reports whether a kept read transaction is no longer the latest
-// (or the WAL has grown past keepFrames): one kept by an idle connection
-// is ended so that the WAL can start again (numberConns.sweep).
+// stale reports whether a kept read transaction is no longer the latest:
+// one kept by an idle connection is ended so that the WAL can start again
+// (numberConns.sweep). The WAL grows past keepFrames only by a commit,
+// which changes the header.
 func (c *rawConn) stale(wal *walIndex) bool {
 	h, ok := wal.header()
-	return c.kept && (!ok || h != c.at || h.frames() > keepFrames)
+	return c.kept && (!ok || h != c.at)
 }
 
 // run steps a statement that returns no rows, once.
