@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"strconv"
@@ -196,4 +197,81 @@ func TestFastReadsNeverGoBack(t *testing.T) {
 	if got := readNumber(t, st, search).DID.Comment; got != "400" {
 		t.Errorf("the last comment read: %q, want 400", got)
 	}
+}
+
+// TestKeptSnapshotsLetACheckpointTruncate: an operator's TRUNCATE
+// checkpoint on the live file, waiting for readers as sqlite3's .timeout
+// lets it, empties the WAL while fast reads keep their read transactions,
+// whether they sit idle (the sweeper ends theirs) or read on (each read
+// ends its own): no transaction is kept longer than keepFor, and one begun
+// again after the checkpoint copied the WAL back reads from the file alone,
+// which the checkpoint does not wait for.
+func TestKeptSnapshotsLetACheckpointTruncate(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	for _, c := range []struct {
+		name    string
+		reading bool
+	}{{"Idle", false}, {"Reading", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			st, path := openLoaded(t)
+			search := fastSearch(t, st, "37060000001")
+			rawExec(t, path, "UPDATE dids SET comment = 'moved' WHERE did = '37060000002'")
+			readNumber(t, st, search)
+			if !keptConn(t, st).kept {
+				t.Fatal("the read did not keep its read transaction")
+			}
+			stop := func() {}
+			if c.reading {
+				// The sweeper off: the reads alone end what they keep.
+				st.stopSweep.Do(func() { close(st.sweepStop) })
+				<-st.sweepDone
+				stop = readOn(st, search)
+			}
+			busy, err := truncateWAL(path, 5*keepFor)
+			stop()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if busy {
+				t.Errorf("the checkpoint waited %v for the fast reads' transactions and gave up", 5*keepFor)
+			}
+		})
+	}
+}
+
+// readOn answers search on the fast path over and over until the returned
+// stop is called.
+func readOn(st *Store, search domain.DIDSearch) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				st.searchNumber(context.Background(), search)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// truncateWAL runs wal_checkpoint(TRUNCATE) on the file through a
+// connection of its own that waits up to wait for readers; busy is
+// SQLite's answer that readers kept it from finishing.
+func truncateWAL(path string, wait time.Duration) (busy bool, err error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout("+strconv.FormatInt(wait.Milliseconds(), 10)+")")
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	var b, frames, done int
+	err = db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&b, &frames, &done)
+	return b != 0, err
 }
