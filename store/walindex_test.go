@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"morlite/domain"
 )
 
@@ -259,6 +261,35 @@ func readOn(st *Store, search domain.DIDSearch) (stop func()) {
 	return func() {
 		close(done)
 		wg.Wait()
+	}
+}
+
+// TestFastReadDropsAConnectionItCannotEnd: a connection whose kept read
+// transaction cannot be ended (its ROLLBACK fails) is closed, not pooled:
+// pooled, it would go on reading in that transaction, at its old snapshot,
+// once the header can no longer be read to begin another.
+func TestFastReadDropsAConnectionItCannotEnd(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	st, path := openLoaded(t)
+	st.stopSweep.Do(func() { close(st.sweepStop) })
+	<-st.sweepDone
+	const number = "37060000001"
+	search := fastSearch(t, st, number)
+	c := keptConn(t, st)
+	sqlite3.Xsqlite3_finalize(c.tls, c.rollback)
+	var err error
+	if c.rollback, err = c.prepare("SELECT 1"); err != nil { // steps to a row: run fails
+		t.Fatal(err)
+	}
+	rawExec(t, path, "UPDATE dids SET comment = 'after' WHERE did = '"+number+"'")
+	if _, ok, _ := st.searchNumber(context.Background(), search); ok {
+		t.Error("the fast path answered from a connection that could not end its transaction")
+	}
+	wal := st.wal
+	st.wal = nil // the header unreadable from here on
+	defer func() { st.wal = wal }()
+	if got := readNumber(t, st, search).DID.Comment; got != "after" {
+		t.Errorf("comment %q, want after", got)
 	}
 }
 
