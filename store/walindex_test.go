@@ -27,6 +27,14 @@ func keptConn(t *testing.T, st *Store) *rawConn {
 	return st.numberConns.idle[len(st.numberConns.idle)-1]
 }
 
+// keptAt reports whether c, idle, keeps a read transaction and at which
+// header, read under the pool's lock: the sweeper ends idle ones.
+func keptAt(st *Store, c *rawConn) (bool, walHeader) {
+	st.numberConns.mu.Lock()
+	defer st.numberConns.mu.Unlock()
+	return c.kept, c.at
+}
+
 // readNumber answers search on the fast path, which must answer it.
 func readNumber(t *testing.T, st *Store, search domain.DIDSearch) domain.DIDListing {
 	t.Helper()
@@ -52,12 +60,12 @@ func TestFastReadKeepsItsSnapshotUntilACommit(t *testing.T) {
 	search := fastSearch(t, st, number)
 	readNumber(t, st, search)
 	c := keptConn(t, st)
-	if !c.kept {
+	kept, at := keptAt(st, c)
+	if !kept {
 		t.Fatal("the read did not keep its read transaction")
 	}
-	at := c.at
 	readNumber(t, st, search)
-	if keptConn(t, st) != c || !c.kept || c.at != at {
+	if kept, now := keptAt(st, c); keptConn(t, st) != c || !kept || now != at {
 		t.Fatal("a read with no commit since its last did not read in the kept transaction")
 	}
 
@@ -67,7 +75,7 @@ func TestFastReadKeepsItsSnapshotUntilACommit(t *testing.T) {
 	if got := readNumber(t, st, search); got.DID.DeviceID != 2 {
 		t.Errorf("after the writer's commit: device %d, want 2", got.DID.DeviceID)
 	}
-	if !c.kept || c.at == at {
+	if kept, now := keptAt(st, c); !kept || now == at {
 		t.Error("the read after a commit did not begin a new kept transaction")
 	}
 	rawExec(t, path, "UPDATE dids SET comment = 'from outside' WHERE did = '"+number+"'")
@@ -102,7 +110,7 @@ func TestIdleSnapshotsAreEnded(t *testing.T) {
 	}
 	st.numberConns.sweep(st.wal)
 	for i, c := range conns {
-		if !c.kept {
+		if kept, _ := keptAt(st, c); !kept {
 			t.Fatalf("connection %d: a sweep with no commit since ended its transaction", i)
 		}
 	}
@@ -219,7 +227,7 @@ func TestKeptSnapshotsLetACheckpointTruncate(t *testing.T) {
 			search := fastSearch(t, st, "37060000001")
 			rawExec(t, path, "UPDATE dids SET comment = 'moved' WHERE did = '37060000002'")
 			readNumber(t, st, search)
-			if !keptConn(t, st).kept {
+			if kept, _ := keptAt(st, keptConn(t, st)); !kept {
 				t.Fatal("the read did not keep its read transaction")
 			}
 			stop := func() {}
