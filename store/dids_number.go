@@ -58,9 +58,9 @@ func (p *numberConns) put(s *Store, c *rawConn) {
 }
 
 // sweep ends the read transactions idle connections keep from before the
-// last commit: they would hold the WAL back from starting again, growing
-// it for as long as they stay idle. A connection that cannot end its
-// transaction is closed.
+// last commit, or for keepFor: they would hold the WAL back from starting
+// again, growing it for as long as they stay idle. A connection that
+// cannot end its transaction is closed.
 func (p *numberConns) sweep(wal *walIndex) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -28,10 +28,11 @@ type rawConn struct {
 	argN int     // its size
 	// begin and rollback open and end a read transaction kept between
 	// reads (keep); kept says one is open, at the WAL-index header read
-	// just before it began.
+	// just before its first read.
 	begin, rollback uintptr
 	kept            bool
 	at              walHeader
+	since           time.Time // when it began
 	// broken: a kept read transaction could not be ended; the connection
 	// is closed rather than used again.
 	broken bool
@@ -192,28 +193,43 @@ func (c *rawConn) didByNumber(wal *walIndex, number string, d *domain.DID) (foun
 // checkpoint that follows can restart the WAL and it does not grow on.
 const keepFrames = 1000
 
+// keepFor is the longest a read transaction is kept. A checkpoint that
+// restarts or truncates the WAL (an operator's wal_checkpoint(TRUNCATE) on
+// the live file) waits for the readers that began before it copied the WAL
+// back into the file, however current their snapshots; kept for good while
+// no write comes, they would keep it waiting for good, where reads that end
+// their transactions let it through.
+const keepFor = time.Second
+
 // keep makes sure the connection reads the latest commit: it ends a read
-// transaction kept since a commit (wal's header has changed since it began),
-// and begins one to keep when the header can be read and the WAL is short.
-// The header is read before BEGIN, so the snapshot the read then takes is
-// that header's commit or a later one; while the header stays the same,
-// there is no later one. Without a readable header each read ends its own
-// transaction, as SQLite's autocommit does.
+// transaction kept since a commit (wal's header has changed since it began)
+// or for keepFor, and begins one to keep when the header can be read and
+// the WAL is short. The header is read before the first read in the
+// transaction, which takes its snapshot (BEGIN is deferred and takes none),
+// so that snapshot is the header's commit or a later one; while the header
+// stays the same, there is no later one. Without a readable header each
+// read ends its own transaction, as SQLite's autocommit does.
 func (c *rawConn) keep(wal *walIndex) error {
 	h, ok := wal.header()
-	ok = ok && h.frames() <= keepFrames
-	if c.kept && (!ok || h != c.at) {
+	if c.kept && !c.current(h, ok) {
 		if err := c.end(); err != nil {
 			return err
 		}
 	}
-	if !c.kept && ok {
+	if !c.kept && ok && h.frames() <= keepFrames {
 		if err := c.run(c.begin); err != nil {
 			return err
 		}
-		c.kept, c.at = true, h
+		c.kept, c.at, c.since = true, h, time.Now()
 	}
 	return nil
+}
+
+// current reports whether the kept read transaction may serve a read now
+// that the header (ok: readable) is h: no commit since it began, and begun
+// less than keepFor ago.
+func (c *rawConn) current(h walHeader, ok bool) bool {
+	return ok && h == c.at && time.Since(c.since) < keepFor
 }
 
 // end ends the kept read transaction, if any; a connection that cannot end
@@ -230,12 +246,13 @@ func (c *rawConn) end() error {
 	return nil
 }
 
-// stale reports whether a kept read transaction is no longer the latest
-// (or the WAL has grown past keepFrames): one kept by an idle connection
-// is ended so that the WAL can start again (numberConns.sweep).
+// stale reports whether a kept read transaction is no longer current: one
+// kept by an idle connection is ended so that the WAL can start again
+// (numberConns.sweep). The WAL grows past keepFrames only by a commit,
+// which changes the header.
 func (c *rawConn) stale(wal *walIndex) bool {
 	h, ok := wal.header()
-	return c.kept && (!ok || h != c.at || h.frames() > keepFrames)
+	return c.kept && !c.current(h, ok)
 }
 
 // run steps a statement that returns no rows, once.

@@ -14,7 +14,10 @@ import (
 // that header and nothing else). So while the header has not changed since a
 // snapshot was taken, that snapshot is the latest, whichever connection or
 // process committed last. The fast read (dids_number.go) keeps its read
-// transaction open between reads on that ground.
+// transaction open between reads on that ground. The file mapped at Open
+// stays the one SQLite uses: SQLite removes a WAL-index only when the last
+// connection to the database closes, and the store keeps its own
+// connections, its writer's above all, open while it is open.
 
 // walHeader is the WAL-index header's first copy, as SQLite's
 // WalIndexHdr lays it out: its change counter, page size, the last commit's
@@ -34,8 +37,11 @@ type walIndex struct {
 }
 
 // header reads the header's first copy. SQLite writes the second copy, then
-// the first, so a header read while a commit is being published differs
-// from the one before it and after it, and the caller treats it as a change.
+// the first, and answers a commit once both are written; a header read
+// while they are being written is the one before, the one after, or a mix
+// that equals neither and so never matches a header read later: the caller,
+// which takes any other header than the one it kept as a change, at worst
+// begins a transaction again.
 // ok is false when the mapping cannot be read (a fault: the file was cut
 // short under it), for good.
 func (w *walIndex) header() (h walHeader, ok bool) {

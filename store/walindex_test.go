@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"morlite/domain"
 )
@@ -22,6 +25,14 @@ func keptConn(t *testing.T, st *Store) *rawConn {
 		t.Fatal("no idle fast-read connection")
 	}
 	return st.numberConns.idle[len(st.numberConns.idle)-1]
+}
+
+// keptAt reports whether c, idle, keeps a read transaction and at which
+// header, read under the pool's lock: the sweeper ends idle ones.
+func keptAt(st *Store, c *rawConn) (bool, walHeader) {
+	st.numberConns.mu.Lock()
+	defer st.numberConns.mu.Unlock()
+	return c.kept, c.at
 }
 
 // readNumber answers search on the fast path, which must answer it.
@@ -49,12 +60,12 @@ func TestFastReadKeepsItsSnapshotUntilACommit(t *testing.T) {
 	search := fastSearch(t, st, number)
 	readNumber(t, st, search)
 	c := keptConn(t, st)
-	if !c.kept {
+	kept, at := keptAt(st, c)
+	if !kept {
 		t.Fatal("the read did not keep its read transaction")
 	}
-	at := c.at
 	readNumber(t, st, search)
-	if keptConn(t, st) != c || !c.kept || c.at != at {
+	if kept, now := keptAt(st, c); keptConn(t, st) != c || !kept || now != at {
 		t.Fatal("a read with no commit since its last did not read in the kept transaction")
 	}
 
@@ -64,7 +75,7 @@ func TestFastReadKeepsItsSnapshotUntilACommit(t *testing.T) {
 	if got := readNumber(t, st, search); got.DID.DeviceID != 2 {
 		t.Errorf("after the writer's commit: device %d, want 2", got.DID.DeviceID)
 	}
-	if !c.kept || c.at == at {
+	if kept, now := keptAt(st, c); !kept || now == at {
 		t.Error("the read after a commit did not begin a new kept transaction")
 	}
 	rawExec(t, path, "UPDATE dids SET comment = 'from outside' WHERE did = '"+number+"'")
@@ -99,7 +110,7 @@ func TestIdleSnapshotsAreEnded(t *testing.T) {
 	}
 	st.numberConns.sweep(st.wal)
 	for i, c := range conns {
-		if !c.kept {
+		if kept, _ := keptAt(st, c); !kept {
 			t.Fatalf("connection %d: a sweep with no commit since ended its transaction", i)
 		}
 	}
@@ -196,4 +207,110 @@ func TestFastReadsNeverGoBack(t *testing.T) {
 	if got := readNumber(t, st, search).DID.Comment; got != "400" {
 		t.Errorf("the last comment read: %q, want 400", got)
 	}
+}
+
+// TestKeptSnapshotsLetACheckpointTruncate: an operator's TRUNCATE
+// checkpoint on the live file, waiting for readers as sqlite3's .timeout
+// lets it, empties the WAL while fast reads keep their read transactions,
+// whether they sit idle (the sweeper ends theirs) or read on (each read
+// ends its own): no transaction is kept longer than keepFor, and one begun
+// again after the checkpoint copied the WAL back reads from the file alone,
+// which the checkpoint does not wait for.
+func TestKeptSnapshotsLetACheckpointTruncate(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	for _, c := range []struct {
+		name    string
+		reading bool
+	}{{"Idle", false}, {"Reading", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			st, path := openLoaded(t)
+			search := fastSearch(t, st, "37060000001")
+			rawExec(t, path, "UPDATE dids SET comment = 'moved' WHERE did = '37060000002'")
+			readNumber(t, st, search)
+			if kept, _ := keptAt(st, keptConn(t, st)); !kept {
+				t.Fatal("the read did not keep its read transaction")
+			}
+			stop := func() {}
+			if c.reading {
+				// The sweeper off: the reads alone end what they keep.
+				st.stopSweep.Do(func() { close(st.sweepStop) })
+				<-st.sweepDone
+				stop = readOn(st, search)
+			}
+			busy, err := truncateWAL(path, 5*keepFor)
+			stop()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if busy {
+				t.Errorf("the checkpoint waited %v for the fast reads' transactions and gave up", 5*keepFor)
+			}
+		})
+	}
+}
+
+// readOn answers search on the fast path over and over until the returned
+// stop is called.
+func readOn(st *Store, search domain.DIDSearch) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				st.searchNumber(context.Background(), search)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// TestFastReadDropsAConnectionItCannotEnd: a connection whose kept read
+// transaction cannot be ended (its ROLLBACK fails) is closed, not pooled:
+// pooled, it would go on reading in that transaction, at its old snapshot,
+// once the header can no longer be read to begin another.
+func TestFastReadDropsAConnectionItCannotEnd(t *testing.T) {
+	sqliteOnly(t, "the SQLite read path")
+	st, path := openLoaded(t)
+	st.stopSweep.Do(func() { close(st.sweepStop) })
+	<-st.sweepDone
+	const number = "37060000001"
+	search := fastSearch(t, st, number)
+	c := keptConn(t, st)
+	sqlite3.Xsqlite3_finalize(c.tls, c.rollback)
+	var err error
+	if c.rollback, err = c.prepare("SELECT 1"); err != nil { // steps to a row: run fails
+		t.Fatal(err)
+	}
+	rawExec(t, path, "UPDATE dids SET comment = 'after' WHERE did = '"+number+"'")
+	if _, ok, _ := st.searchNumber(context.Background(), search); ok {
+		t.Error("the fast path answered from a connection that could not end its transaction")
+	}
+	wal := st.wal
+	st.wal = nil // the header unreadable from here on
+	defer func() { st.wal = wal }()
+	if got := readNumber(t, st, search).DID.Comment; got != "after" {
+		t.Errorf("comment %q, want after", got)
+	}
+}
+
+// truncateWAL runs wal_checkpoint(TRUNCATE) on the file through a
+// connection of its own that waits up to wait for readers; busy is
+// SQLite's answer that readers kept it from finishing.
+func truncateWAL(path string, wait time.Duration) (busy bool, err error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout("+strconv.FormatInt(wait.Milliseconds(), 10)+")")
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	var b, frames, done int
+	err = db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&b, &frames, &done)
+	return b != 0, err
 }
