@@ -100,7 +100,7 @@ type Store struct {
 	// without one; sweepStop and sweepDone stop and await its sweeper.
 	wal                  *walIndex
 	sweepStop, sweepDone chan struct{}
-	stopSweep            sync.Once
+	closeSweep           sync.Once
 	// Now is the clock used for closed_till and the action log; tests set it.
 	Now func() time.Time
 	// beforeCommit, when set (by tests only, before the first write), runs
@@ -227,7 +227,7 @@ func (s *Store) path() string { return s.file }
 func (s *Store) Close() error {
 	s.stopWriter()
 	if s.sweepStop != nil {
-		s.stopSweep.Do(func() { close(s.sweepStop) })
+		s.closeSweep.Do(func() { close(s.sweepStop) })
 		<-s.sweepDone
 	}
 	s.numberConns.close()
