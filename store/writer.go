@@ -21,8 +21,9 @@ import (
 // savepoint, and commits once: one fsync for the whole batch. A job sees
 // the effects of the jobs before it in its batch (they ran first, on the
 // same connection); a job that fails is rolled back to its savepoint
-// alone; and no job is answered before the commit that makes it durable. When the queue is full, a write is refused at once with
-// domain.ErrBusy rather than left to wait behind hundreds of others.
+// alone; and no job is answered before the commit that makes it durable.
+// When the queue is full, a write is refused at once with domain.ErrBusy
+// rather than left to wait behind hundreds of others.
 
 // Defaults for the write queue.
 const (
