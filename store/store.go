@@ -97,7 +97,8 @@ type Store struct {
 	numberConns numberConns
 	// wal maps the WAL-index's header (walindex.go): with it the fast
 	// read keeps its read transactions while no commit follows them. nil
-	// without one; sweepStop and sweepDone stop and await its sweeper.
+	// without one; sweepStop, sweepDone and closeSweep stop its sweeper
+	// (stopSweeper).
 	wal                  *walIndex
 	sweepStop, sweepDone chan struct{}
 	closeSweep           sync.Once
@@ -182,6 +183,15 @@ func (s *Store) watchWAL() {
 	go s.numberConns.sweepIdle(wal, s.sweepStop, s.sweepDone)
 }
 
+// stopSweeper stops watchWAL's sweeper, if it runs, and waits for it to
+// end; a second call waits for nothing.
+func (s *Store) stopSweeper() {
+	if s.sweepStop != nil {
+		s.closeSweep.Do(func() { close(s.sweepStop) })
+		<-s.sweepDone
+	}
+}
+
 // probe reads what every request reads first, the settings, so that a
 // file damaged there is refused at start, naming it, rather than served.
 func (s *Store) probe(ctx context.Context) error {
@@ -226,10 +236,7 @@ func (s *Store) path() string { return s.file }
 // Close lets queued writes finish, then closes both pools.
 func (s *Store) Close() error {
 	s.stopWriter()
-	if s.sweepStop != nil {
-		s.closeSweep.Do(func() { close(s.sweepStop) })
-		<-s.sweepDone
-	}
+	s.stopSweeper()
 	s.numberConns.close()
 	s.wal.unmap()
 	s.stmts.close()

@@ -239,8 +239,7 @@ func TestKeptSnapshotsLetACheckpointTruncate(t *testing.T) {
 			stop := func() {}
 			if c.reading {
 				// The sweeper off: the reads alone end what they keep.
-				st.closeSweep.Do(func() { close(st.sweepStop) })
-				<-st.sweepDone
+				st.stopSweeper()
 				stop = readOn(st, search)
 			}
 			busy, err := truncateWAL(path, 5*keepFor)
@@ -285,8 +284,7 @@ func readOn(st *Store, search domain.DIDSearch) (stop func()) {
 func TestFastReadDropsAConnectionItCannotEnd(t *testing.T) {
 	sqliteOnly(t, "the SQLite read path")
 	st, path := openLoaded(t)
-	st.closeSweep.Do(func() { close(st.sweepStop) })
-	<-st.sweepDone
+	st.stopSweeper()
 	const number = "37060000001"
 	search := fastSearch(t, st, number)
 	c := keptConn(t, st)
