@@ -62,11 +62,12 @@ func (p *numberConns) put(s *Store, c *rawConn) {
 // again, growing it for as long as they stay idle. A connection that
 // cannot end its transaction is closed.
 func (p *numberConns) sweep(wal *walIndex) {
+	h, ok := wal.header()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	kept := p.idle[:0]
 	for _, c := range p.idle {
-		if c.stale(wal) && c.end() != nil {
+		if c.kept && !c.current(h, ok) && c.end() != nil {
 			c.close()
 			continue
 		}

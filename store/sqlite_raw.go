@@ -246,15 +246,6 @@ func (c *rawConn) end() error {
 	return nil
 }
 
-// stale reports whether a kept read transaction is no longer current: one
-// kept by an idle connection is ended so that the WAL can start again
-// (numberConns.sweep). The WAL grows past keepFrames only by a commit,
-// which changes the header.
-func (c *rawConn) stale(wal *walIndex) bool {
-	h, ok := wal.header()
-	return c.kept && !c.current(h, ok)
-}
-
 // run steps a statement that returns no rows, once.
 func (c *rawConn) run(stmt uintptr) error {
 	rc := sqlite3.Xsqlite3_step(c.tls, stmt)
